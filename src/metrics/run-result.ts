@@ -1,0 +1,86 @@
+/**
+ * The result of one simulated run: the summary figures and the time series that reports draw.
+ *
+ * Plain data only (numbers, strings, typed arrays), so a result can cross a worker-thread boundary and be
+ * written by any output module without knowing the simulator.
+ */
+
+/** Summary figures of one run. Fractions are fractions (0.05 = 5 %), never percent. */
+export interface RunSummary {
+  /** Scenario name, from the scenario file. */
+  scenario: string;
+  /** Model mode: `cloudsim-3.0.3` (CloudSim's behaviour, quirks included) or `default`. */
+  mode: string;
+  /** Seed of the run. */
+  seed: number;
+  hosts: number;
+  vms: number;
+  /** Total data-center energy, kWh. */
+  energy_kwh: number;
+  /** Number of VM migrations started. */
+  migrations: number;
+  /** SLA time per active host: fraction of active-host time during which some demand was not allocated. */
+  slatah: number;
+  /** Performance degradation due to migration: migration shortfall / total requested CPU. */
+  pdm: number;
+  /** SLAV = SLATAH × PDM. */
+  slav: number;
+  /** ESV = energy (kWh) × SLAV. */
+  esv: number;
+  /** (requested − allocated) / requested CPU over all VMs and the whole run. */
+  overall_sla_violation: number;
+  /** Mean over (VM, interval) pairs with a shortfall of (requested − allocated) / requested. */
+  average_sla_violation: number;
+  /** Active → inactive host transitions. */
+  host_shutdowns: number;
+  /** Mean and standard deviation of the active period before each host shutdown, seconds. */
+  mean_time_before_host_shutdown_s: number;
+  stdev_time_before_host_shutdown_s: number;
+  /** Mean and standard deviation of migration durations, seconds. */
+  mean_migration_time_s: number;
+  stdev_migration_time_s: number;
+  /** Simulated time, seconds. */
+  sim_seconds: number;
+  /** Events processed by the kernel. */
+  events: number;
+  /** Wall-clock time of the simulation, seconds (not part of the deterministic output files). */
+  wall_seconds: number;
+}
+
+/**
+ * Data-center time series, one sample per scheduling interval. Every array has the same length as `timeSeconds`.
+ * Values describe the interval that ends at the sample time.
+ */
+export interface DataCenterSeries {
+  timeSeconds: Float64Array;
+  /** Mean data-center power over the interval, watts. */
+  powerWatts: Float64Array;
+  /** Hosts that were on at the sample time. */
+  activeHosts: Float64Array;
+  /** Mean CPU utilisation of the active hosts (allocated / capacity), 0..1. */
+  utilisation: Float64Array;
+  /** Migrations in flight at the sample time. */
+  migrationsInFlight: Float64Array;
+  /** Migrations started at the sample time. */
+  migrationsStarted: Float64Array;
+  /** Fraction of active hosts whose demand exceeded their capacity during the interval, 0..1. */
+  overloadedHostFraction: Float64Array;
+  /** Requested CPU that was not allocated during the interval / requested CPU, 0..1. */
+  slaViolation: Float64Array;
+}
+
+/** Per-host time series: row-major [host][sample], same sample times as the data-center series. */
+export interface HostSeries {
+  hostCount: number;
+  sampleCount: number;
+  /** Mean power of each host over each interval, watts. */
+  powerWatts: Float64Array;
+  /** CPU utilisation of each host at each sample, 0..1. */
+  utilisation: Float64Array;
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  dataCenter: DataCenterSeries;
+  hosts: HostSeries;
+}
