@@ -1,0 +1,124 @@
+/**
+ * Host overload detection (Beloglazov & Buyya, "Optimal online deterministic algorithms and adaptive heuristics
+ * for energy and performance efficient dynamic consolidation of virtual machines in cloud data centers",
+ * CCPE 24(13), 2012, §5.1), as implemented in CloudSim 3.0.3's `PowerVmAllocationPolicyMigration*` classes.
+ *
+ * - `thr`: static threshold on the requested utilisation.
+ * - `mad`, `iqr`: adaptive threshold 1 − s·MAD or 1 − s·IQR of the host's utilisation history (≥ 12 values).
+ * - `lr`, `lrr`: local regression on the newest 10 history values, extrapolated over the longest migration.
+ *   CloudSim's "loess" weights never switch the weighted fit on (see docs/models/consolidation.md), so both are
+ *   ordinary least squares; `lrr`'s robust pass therefore gives the same line as `lr`, as in CloudSim.
+ * The adaptive ones fall back to `thr` at `fallbackThreshold` (0.7 in CloudSim's examples) without history.
+ *
+ * Detectors see hosts only through {@link HostLoadView}, so the same code runs on the simulator and on real hosts.
+ */
+import { interquartileRange, lengthWithoutZeroTail, medianAbsoluteDeviation, simpleRegression } from '../../util/statistics.js';
+
+/** What a detector may know about a host. */
+export interface HostLoadView {
+  /** Σ requested MIPS of the VMs on the host (including VMs migrating in) / host MIPS. */
+  requestedUtilisation(host: number): number;
+  /**
+   * Writes the host's utilisation history, newest first (Σ over its VMs of VM utilisation × VM MIPS / host MIPS),
+   * into `out` (length ≥ {@link HISTORY_LENGTH}) and returns its length without trailing zeros
+   * (CloudSim: an all-zero history has length 1).
+   */
+  utilisationHistory(host: number, out: Float64Array): number;
+  /** Longest migration time among the host's VMs, seconds (the largest RAM / migration bandwidth). */
+  maxVmMigrationSeconds(host: number): number;
+  /** Seconds between consolidation rounds. */
+  readonly schedulingIntervalSeconds: number;
+}
+
+/** History values kept per VM (CloudSim's PowerVm.HISTORY_LENGTH). */
+export const HISTORY_LENGTH = 30;
+
+export interface OverloadDetector {
+  readonly name: string;
+  isOverloaded(view: HostLoadView, host: number): boolean;
+}
+
+export type OverloadDetectorConfig =
+  | { name: 'thr'; threshold: number }
+  | { name: 'mad' | 'iqr'; safety: number; fallbackThreshold: number; minHistory: number }
+  | { name: 'lr' | 'lrr'; safety: number; fallbackThreshold: number; historyWindow: number };
+
+/** Valid detector names, for error messages. */
+export const OVERLOAD_DETECTOR_NAMES = ['thr', 'iqr', 'mad', 'lr', 'lrr'] as const;
+
+class StaticThreshold implements OverloadDetector {
+  readonly name = 'thr';
+  constructor(readonly threshold: number) {}
+  isOverloaded(view: HostLoadView, host: number): boolean {
+    return view.requestedUtilisation(host) > this.threshold;
+  }
+}
+
+class AdaptiveThreshold implements OverloadDetector {
+  private readonly history = new Float64Array(HISTORY_LENGTH);
+  private readonly scratchA = new Float64Array(HISTORY_LENGTH);
+  private readonly scratchB = new Float64Array(HISTORY_LENGTH);
+  private readonly fallback: StaticThreshold;
+  constructor(
+    readonly name: 'mad' | 'iqr',
+    readonly safety: number,
+    fallbackThreshold: number,
+    readonly minHistory: number,
+  ) {
+    this.fallback = new StaticThreshold(fallbackThreshold);
+  }
+  isOverloaded(view: HostLoadView, host: number): boolean {
+    const n = view.utilisationHistory(host, this.history);
+    if (lengthWithoutZeroTail(this.history, n) < this.minHistory) return this.fallback.isOverloaded(view, host);
+    const spread =
+      this.name === 'mad'
+        ? medianAbsoluteDeviation(this.history, n, this.scratchA, this.scratchB)
+        : interquartileRange(this.history, n, this.scratchA);
+    return view.requestedUtilisation(host) > 1 - this.safety * spread;
+  }
+}
+
+class LocalRegression implements OverloadDetector {
+  private readonly history = new Float64Array(HISTORY_LENGTH);
+  private readonly x: Float64Array;
+  private readonly y: Float64Array;
+  private readonly estimates = new Float64Array(2);
+  private readonly fallback: StaticThreshold;
+  constructor(
+    readonly name: 'lr' | 'lrr',
+    readonly safety: number,
+    fallbackThreshold: number,
+    readonly window: number,
+  ) {
+    this.fallback = new StaticThreshold(fallbackThreshold);
+    this.x = new Float64Array(window);
+    this.y = new Float64Array(window);
+    for (let i = 0; i < window; i++) this.x[i] = i + 1;
+  }
+  isOverloaded(view: HostLoadView, host: number): boolean {
+    const n = view.utilisationHistory(host, this.history);
+    const window = this.window;
+    if (n < window) return this.fallback.isOverloaded(view, host);
+    // Oldest first at x = 1..window.
+    for (let i = 0; i < window; i++) this.y[i] = this.history[window - i - 1];
+    simpleRegression(this.x, this.y, window, this.estimates);
+    if (Number.isNaN(this.estimates[0]) || Number.isNaN(this.estimates[1])) return this.fallback.isOverloaded(view, host);
+    const migrationIntervals = Math.ceil(view.maxVmMigrationSeconds(host) / view.schedulingIntervalSeconds);
+    const predicted = (this.estimates[0] + this.estimates[1] * (window + migrationIntervals)) * this.safety;
+    return predicted >= 1;
+  }
+}
+
+/** Builds a detector from its scenario configuration. */
+export function createOverloadDetector(config: OverloadDetectorConfig): OverloadDetector {
+  switch (config.name) {
+    case 'thr':
+      return new StaticThreshold(config.threshold);
+    case 'mad':
+    case 'iqr':
+      return new AdaptiveThreshold(config.name, config.safety, config.fallbackThreshold, config.minHistory);
+    case 'lr':
+    case 'lrr':
+      return new LocalRegression(config.name, config.safety, config.fallbackThreshold, config.historyWindow);
+  }
+}

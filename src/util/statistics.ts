@@ -1,0 +1,166 @@
+/**
+ * Small statistics kernels used by the consolidation policies, written to give the same numbers as the
+ * Apache Commons Math 3 routines that CloudSim 3.0.3 calls (`DescriptiveStatistics.getPercentile(50)`,
+ * `SimpleRegression`, `OLSMultipleLinearRegression.calculateRSquared`), so that policy decisions match.
+ *
+ * Functions take typed arrays and a length, and reuse caller-owned scratch buffers where they sort: they run
+ * thousands of times per simulated interval.
+ */
+
+/**
+ * Median as Apache's legacy percentile estimator computes it (p = 50: position (n + 1) / 2, linear between the
+ * two neighbours). Sorts `scratch` (length ≥ n), leaves `values` untouched.
+ */
+export function median(values: ArrayLike<number>, n: number, scratch: Float64Array): number {
+  if (n === 0) return NaN;
+  for (let i = 0; i < n; i++) scratch[i] = values[i];
+  const sorted = scratch.subarray(0, n).sort();
+  const position = (n + 1) / 2;
+  if (position < 1) return sorted[0];
+  if (position >= n) return sorted[n - 1];
+  const lower = Math.floor(position);
+  const fraction = position - lower;
+  const low = sorted[lower - 1];
+  return low + fraction * (sorted[lower] - low);
+}
+
+/** Median absolute deviation (CloudSim's `MathUtil.mad`): median of |x − median(x)|. */
+export function medianAbsoluteDeviation(values: ArrayLike<number>, n: number, scratchA: Float64Array, scratchB: Float64Array): number {
+  if (n === 0) return 0;
+  const m = median(values, n, scratchA);
+  for (let i = 0; i < n; i++) scratchB[i] = Math.abs(m - values[i]);
+  return median(scratchB, n, scratchA);
+}
+
+/**
+ * Interquartile range as CloudSim's `MathUtil.iqr`: sort, then Q1 at index round(0.25 (n + 1)) − 1 and Q3 at
+ * round(0.75 (n + 1)) − 1. (Java's Math.round rounds halves up, like Math.round here.)
+ */
+export function interquartileRange(values: ArrayLike<number>, n: number, scratch: Float64Array): number {
+  for (let i = 0; i < n; i++) scratch[i] = values[i];
+  const sorted = scratch.subarray(0, n).sort();
+  const q1 = Math.round(0.25 * (n + 1)) - 1;
+  const q3 = Math.round(0.75 * (n + 1)) - 1;
+  return sorted[q3] - sorted[q1];
+}
+
+/**
+ * Length of `values[0..n)` without its trailing zeros, with CloudSim's quirk: an all-zero array counts as 1
+ * (`MathUtil.countNonZeroBeginning`).
+ */
+export function lengthWithoutZeroTail(values: ArrayLike<number>, n: number): number {
+  let i = n - 1;
+  while (i >= 0) {
+    if (values[i--] !== 0) break;
+  }
+  return i + 2;
+}
+
+/**
+ * Ordinary least-squares line through (x_i, y_i), accumulated exactly as Apache's `SimpleRegression.addData`
+ * (running means and centred sums), so the estimates agree to the bit. Writes [intercept, slope] into `out`;
+ * NaN when fewer than 3 points or x has no spread (Apache throws or returns NaN there).
+ */
+export function simpleRegression(x: ArrayLike<number>, y: ArrayLike<number>, n: number, out: Float64Array): void {
+  let sumX = 0;
+  let sumY = 0;
+  let sumXX = 0;
+  let sumXY = 0;
+  let xbar = 0;
+  let ybar = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    if (i === 0) {
+      xbar = xi;
+      ybar = yi;
+    } else {
+      const fact1 = 1 + i;
+      const fact2 = i / (1 + i);
+      const dx = xi - xbar;
+      const dy = yi - ybar;
+      sumXX += dx * dx * fact2;
+      sumXY += dx * dy * fact2;
+      xbar += dx / fact1;
+      ybar += dy / fact1;
+    }
+    sumX += xi;
+    sumY += yi;
+  }
+  if (n < 3 || Math.abs(sumXX) < 10 * Number.MIN_VALUE) {
+    out[0] = NaN;
+    out[1] = NaN;
+    return;
+  }
+  const slope = sumXY / sumXX;
+  out[0] = (sumY - slope * sumX) / n;
+  out[1] = slope;
+}
+
+/**
+ * Coefficient of determination R² of an OLS regression with intercept of `y` (length m) on the columns of
+ * `x` (m rows × k regressors, row-major), solved by Householder QR as Apache's `OLSMultipleLinearRegression`
+ * does. Returns null where Apache throws an IllegalArgumentException: fewer observations than k + 1, no
+ * regressors, or a singular design (a pivot of exactly zero). A constant `y` gives NaN, as in Apache.
+ */
+export function rSquaredWithIntercept(x: Float64Array, y: Float64Array, m: number, k: number): number | null {
+  const p = k + 1;
+  if (k === 0 || m === 0 || m < p) return null;
+  // Design matrix with a leading column of ones, column-major copy for the decomposition.
+  const a = new Float64Array(m * p);
+  for (let r = 0; r < m; r++) {
+    a[r] = 1;
+    for (let c = 0; c < k; c++) a[(c + 1) * m + r] = x[r * k + c];
+  }
+  const rDiag = new Float64Array(p);
+  // Householder QR (Apache QRDecomposition.performHouseholderReflection, column by column).
+  for (let minor = 0; minor < p; minor++) {
+    const col = minor * m;
+    let xNormSqr = 0;
+    for (let row = minor; row < m; row++) xNormSqr += a[col + row] * a[col + row];
+    const alpha = a[col + minor] > 0 ? -Math.sqrt(xNormSqr) : Math.sqrt(xNormSqr);
+    rDiag[minor] = alpha;
+    if (alpha !== 0) {
+      a[col + minor] -= alpha;
+      for (let c = minor + 1; c < p; c++) {
+        const other = c * m;
+        let alphaDot = 0;
+        for (let row = minor; row < m; row++) alphaDot -= a[other + row] * a[col + row];
+        alphaDot /= alpha * a[col + minor];
+        for (let row = minor; row < m; row++) a[other + row] -= alphaDot * a[col + row];
+      }
+    }
+  }
+  // Singular (Apache's default threshold is 0: a pivot of exactly zero).
+  for (let i = 0; i < p; i++) if (Math.abs(rDiag[i]) <= 0) return null;
+  // Qᵀy
+  const qty = Float64Array.from(y.subarray(0, m));
+  for (let minor = 0; minor < p; minor++) {
+    const col = minor * m;
+    let dotProduct = 0;
+    for (let row = minor; row < m; row++) dotProduct += qty[row] * a[col + row];
+    dotProduct /= rDiag[minor] * a[col + minor];
+    for (let row = minor; row < m; row++) qty[row] += dotProduct * a[col + row];
+  }
+  // Back substitution R β = Qᵀy (R's strict upper part lives in a above the diagonal).
+  const beta = new Float64Array(p);
+  for (let row = p - 1; row >= 0; row--) {
+    qty[row] /= rDiag[row];
+    const yRow = qty[row];
+    beta[row] = yRow;
+    for (let i = 0; i < row; i++) qty[i] -= yRow * a[row * m + i];
+  }
+  let ssr = 0;
+  let mean = 0;
+  for (let r = 0; r < m; r++) mean += y[r];
+  mean /= m;
+  let ssto = 0;
+  for (let r = 0; r < m; r++) {
+    let fitted = beta[0];
+    for (let c = 0; c < k; c++) fitted += beta[c + 1] * x[r * k + c];
+    const residual = y[r] - fitted;
+    ssr += residual * residual;
+    ssto += (y[r] - mean) * (y[r] - mean);
+  }
+  return 1 - ssr / ssto;
+}
