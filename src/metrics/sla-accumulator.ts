@@ -127,6 +127,14 @@ export class SlaAccumulator {
     this.hostPendingActive[host] = active ? 1 : 0;
   }
 
+  /**
+   * Whether the host's newest entry is inactive. Another inactive entry after it would change no metric (but a
+   * host's very first entry does: CloudSim counts an initially inactive host as one shutdown).
+   */
+  hostIdleSince(host: number): boolean {
+    return this.hostHasPending[host] === 1 && this.hostPendingActive[host] === 0;
+  }
+
   /** Whether the host's newest entry has allocated < requested. */
   hostShortfall(host: number): boolean {
     return this.hostHasPending[host] === 1 && this.hostPendingAllocated[host] < this.hostPendingRequested[host];

@@ -22,6 +22,9 @@ export interface PowerModel {
   readonly maxPowerWatts: number;
   /** Power when on and idle, watts. */
   readonly idlePowerWatts: number;
+  /** For table models: the 11 points and the interpolation, so hot loops can inline the lookup. */
+  readonly table?: Float64Array;
+  readonly interpolation?: 'cloudsim' | 'exact';
 }
 
 function checkUtilisation(u: number): void {
@@ -54,7 +57,7 @@ export function specPowerModel(name: string, watts: readonly number[], interpola
           const i = Math.min(9, Math.floor(x));
           return table[i] + (table[i + 1] - table[i]) * (x - i);
         };
-  return { name, powerWatts, maxPowerWatts: table[10], idlePowerWatts: table[0] };
+  return { name, powerWatts, maxPowerWatts: table[10], idlePowerWatts: table[0], table, interpolation };
 }
 
 /** Linear model: idle + (max − idle) · u. */

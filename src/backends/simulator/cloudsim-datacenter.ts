@@ -108,8 +108,8 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private readonly allocated: number[][];
   /** Host.vmsMigratingIn (also the scheduler's list: they always agree). */
   private readonly migratingIn: number[][];
-  /** The scheduler's vmsMigratingOut, whose entries can outlive the migration (a CloudSim quirk). */
-  private readonly migratingOut: number[][];
+  /** The scheduler's vmsMigratingOut, whose entries can outlive the migration (a CloudSim quirk); only membership matters. */
+  private readonly migratingOut: Set<number>[];
   // VM constants and state.
   private readonly vmMips: Float64Array;
   private readonly vmPes: Int32Array;
@@ -149,8 +149,16 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private timeAtLastSample = 0;
   private requestedAtLastSample = 0;
   private allocatedAtLastSample = 0;
-  // Scratch.
-  private readonly historyScratch = new Float64Array(HISTORY_LENGTH);
+  // Caches, each invalidated where its inputs change (see the methods that read them).
+  private readonly hostHistoryCache: Float64Array;
+  /** Epoch at which each host's history cache was computed; −1 after its VM list changed. */
+  private readonly hostHistoryEpoch: Float64Array;
+  /** Bumped whenever any VM history gains a value. */
+  private historyEpoch = 0;
+  /** getUtilizationOfCpuMips per host, NaN when the allocation changed since it was computed. */
+  private readonly allocatedWithIncomingCache: Float64Array;
+  /** Power at the utilisation of the last update (PowerHost.getPower), per host. */
+  private readonly powerNow: Float64Array;
 
   constructor(private readonly config: CompatConfig) {
     this.schedulingIntervalSeconds = config.schedulingIntervalSeconds;
@@ -180,7 +188,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.storedRequest = Array.from({ length: H }, () => []);
     this.allocated = Array.from({ length: H }, () => []);
     this.migratingIn = Array.from({ length: H }, () => []);
-    this.migratingOut = Array.from({ length: H }, () => []);
+    this.migratingOut = Array.from({ length: H }, () => new Set<number>());
     this.vmMips = new Float64Array(V);
     this.vmPes = new Int32Array(V);
     this.vmRam = new Float64Array(V);
@@ -204,8 +212,49 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.vmHistoryPreviousTime = new Float64Array(V);
     this.vmHistoryValues = new Float64Array(V * HISTORY_LENGTH);
     this.vmHistoryHead = new Int32Array(V);
+    this.sortKey = new Float64Array(V);
+    this.idleEntry = new Uint8Array(H);
     this.vmHistoryLength = new Int32Array(V);
     this.sla = new SlaAccumulator(H, V);
+    this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
+    this.hostHistoryEpoch = new Float64Array(H).fill(-1);
+    this.allocatedWithIncomingCache = new Float64Array(H).fill(NaN);
+    this.powerNow = new Float64Array(H);
+    this.hostPowerTable = new Int32Array(H).fill(-1);
+    const tables: number[] = [];
+    const tableOffsets = new Map<PowerModel, number>();
+    for (let h = 0; h < H; h++) {
+      const model = this.hostPower[h];
+      if (model.table === undefined || model.interpolation !== 'cloudsim') continue;
+      if (!tableOffsets.has(model)) {
+        tableOffsets.set(model, tables.length);
+        tables.push(...model.table);
+      }
+      this.hostPowerTable[h] = tableOffsets.get(model)!;
+    }
+    this.powerTables = Float64Array.from(tables);
+    for (let h = 0; h < H; h++) this.powerNow[h] = this.hostPower[h].powerWatts(0);
+    this.candidateHosts = new Int32Array(H);
+    this.hostClass = new Int32Array(H);
+    const classes = new Map<string, number>();
+    const modelIds = new Map<PowerModel, number>();
+    for (let h = 0; h < H; h++) {
+      const model = this.hostPower[h];
+      if (!modelIds.has(model)) modelIds.set(model, modelIds.size);
+      const key = `${modelIds.get(model)}/${this.hostMips[h]}/${this.hostPeMips[h]}/${this.hostRam[h]}/${this.hostBw[h]}/${this.hostStorage[h]}`;
+      if (!classes.has(key)) classes.set(key, classes.size);
+      this.hostClass[h] = classes.get(key)!;
+    }
+    this.classHosts = Array.from({ length: classes.size }, () => []);
+    this.classIndex = new Int32Array(H);
+    for (let h = 0; h < H; h++) {
+      this.classIndex[h] = this.classHosts[this.hostClass[h]].length;
+      this.classHosts[this.hostClass[h]].push(h);
+    }
+    this.classEmptyFloor = new Int32Array(classes.size);
+    this.occupiedPosition = new Int32Array(H).fill(-1);
+    this.candidateDiffs = new Float64Array(H);
+    this.candidateState = new Uint8Array(H);
     this.sim.on(TICK, () => this.onTick());
     this.sim.on(MIGRATION_DONE, (vm, target) => this.onMigrationDone(vm, target));
   }
@@ -223,28 +272,27 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   // ---------------------------------------------------------------------------------------------------------
   // Views for the policies.
 
-  requestedUtilisation(host: number): number {
+  requestedUtilisation(host: number, withVm: number): number {
     const list = this.vmList[host];
     let total = 0;
     for (let i = 0; i < list.length; i++) total += this.vmRequested[list[i]];
+    if (withVm >= 0) total += this.vmRequested[withVm];
     return total / this.hostMips[host];
   }
 
-  utilisationHistory(host: number, out: Float64Array): number {
-    out.fill(0, 0, HISTORY_LENGTH);
-    const list = this.vmList[host];
-    const hostMips = this.hostMips[host];
-    for (let i = 0; i < list.length; i++) {
-      const vm = list[i];
-      const n = this.vmHistoryLength[vm];
-      const head = this.vmHistoryHead[vm];
-      const base = vm * HISTORY_LENGTH;
-      const mips = this.vmMips[vm];
-      for (let k = 0; k < n; k++) {
-        const value = this.vmHistoryValues[base + ((head - k + HISTORY_LENGTH) % HISTORY_LENGTH)];
-        out[k] += (value * mips) / hostMips;
-      }
+  utilisationHistory(host: number, withVm: number, out: Float64Array): number {
+    // The sum over the host's VMs is cached until the VM list or a VM history changes; a candidate VM is added
+    // last, as CloudSim's tentative vmCreate appends it, so the floating-point sums are the same.
+    const base = host * HISTORY_LENGTH;
+    const cache = this.hostHistoryCache;
+    if (this.hostHistoryEpoch[host] !== this.historyEpoch) {
+      cache.fill(0, base, base + HISTORY_LENGTH);
+      const list = this.vmList[host];
+      for (let i = 0; i < list.length; i++) this.addVmHistory(cache, base, list[i], host);
+      this.hostHistoryEpoch[host] = this.historyEpoch;
     }
+    for (let k = 0; k < HISTORY_LENGTH; k++) out[k] = cache[base + k];
+    if (withVm >= 0) this.addVmHistory(out, 0, withVm, host);
     // CloudSim's trimZeroTail (an all-zero history keeps one value).
     let i = HISTORY_LENGTH - 1;
     while (i >= 0) {
@@ -253,10 +301,23 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     return i + 2;
   }
 
-  maxVmMigrationSeconds(host: number): number {
+  private addVmHistory(out: Float64Array, offset: number, vm: number, host: number): void {
+    const n = this.vmHistoryLength[vm];
+    const head = this.vmHistoryHead[vm];
+    const base = vm * HISTORY_LENGTH;
+    const mips = this.vmMips[vm];
+    const hostMips = this.hostMips[host];
+    for (let k = 0; k < n; k++) {
+      const value = this.vmHistoryValues[base + ((head - k + HISTORY_LENGTH) % HISTORY_LENGTH)];
+      out[offset + k] += (value * mips) / hostMips;
+    }
+  }
+
+  maxVmMigrationSeconds(host: number, withVm: number): number {
     const list = this.vmList[host];
     let maxRam = -2147483648; // Integer.MIN_VALUE, as CloudSim starts the search.
     for (let i = 0; i < list.length; i++) maxRam = Math.max(maxRam, this.vmRam[list[i]]);
+    if (withVm >= 0) maxRam = Math.max(maxRam, this.vmRam[withVm]);
     return maxRam / this.migrationMegabytesPerSecond(host);
   }
 
@@ -286,21 +347,44 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   // ---------------------------------------------------------------------------------------------------------
   // Trace and power.
 
-  /** UtilizationModelPlanetLabInMemory.getUtilization: the sample at multiples of the interval, else linear. */
+  /**
+   * UtilizationModelPlanetLabInMemory.getUtilization: the sample at multiples of the interval, else linear.
+   * The time-dependent parts are computed once per time (every VM is asked at the same instants) and the
+   * per-VM arithmetic is CloudSim's, operation for operation, so the values are bit-identical.
+   */
   private traceUtilisation(vm: number, time: number): number {
-    const interval = this.config.sampleIntervalSeconds;
-    const n = this.config.samplesPerVm;
-    const base = vm * n;
+    if (time !== this.traceTime) this.prepareTraceTime(time);
+    const base = vm * this.config.samplesPerVm;
     const data = this.config.utilisation;
+    const u1 = data[base + this.traceIndex1];
+    if (this.traceExact) return u1;
+    return u1 + ((data[base + this.traceIndex2] - u1) / this.traceDenominator) * this.traceOffset;
+  }
+
+  private traceTime = NaN;
+  private traceExact = false;
+  private traceIndex1 = 0;
+  private traceIndex2 = 0;
+  private traceDenominator = 1;
+  private traceOffset = 0;
+
+  private prepareTraceTime(time: number): void {
+    const interval = this.config.sampleIntervalSeconds;
     // CloudSim appends a 289th value equal to the 288th; indices past the end read that copy.
-    const at = (i: number): number => data[base + Math.min(i, n - 1)];
-    if (time % interval === 0) return at(Math.trunc(Math.trunc(time) / Math.trunc(interval)));
+    const last = this.config.samplesPerVm - 1;
+    this.traceTime = time;
+    if (time % interval === 0) {
+      this.traceExact = true;
+      this.traceIndex1 = Math.min(Math.trunc(Math.trunc(time) / Math.trunc(interval)), last);
+      return;
+    }
     const time1 = Math.floor(time / interval);
     const time2 = Math.ceil(time / interval);
-    const u1 = at(time1);
-    const u2 = at(time2);
-    const delta = (u2 - u1) / ((time2 - time1) * interval);
-    return u1 + delta * (time - time1 * interval);
+    this.traceExact = false;
+    this.traceIndex1 = Math.min(time1, last);
+    this.traceIndex2 = Math.min(time2, last);
+    this.traceDenominator = (time2 - time1) * interval;
+    this.traceOffset = time - time1 * interval;
   }
 
   /** HostDynamicWorkload.getUtilizationOfCpu: allocated MIPS / capacity, with values in (1, 1.01) read as 1. */
@@ -326,12 +410,15 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
 
   /** The protected allocatePesForVm(uid, mips): allocate entry `index` given the host's available MIPS. */
   private allocateEntry(host: number, index: number): void {
+    this.allocatedWithIncomingCache[host] = NaN;
     const vm = this.vmList[host][index];
     const capped = this.cappedRequest(host, vm, this.storedRequest[host][index]);
-    const isIn = this.migratingIn[host].includes(vm);
+    const incoming = this.migratingIn[host];
+    const isIn = incoming.length > 0 && incoming.includes(vm);
     const required = isIn ? capped * this.config.migrationOverhead : capped;
     if (this.availableMips[host] >= required) {
-      const isOut = this.migratingOut[host].includes(vm);
+      const out = this.migratingOut[host];
+      const isOut = out.size > 0 && out.has(vm);
       // The out list is tested first: a stale entry wins over the in list (CloudSim's order of tests).
       const factor = isOut ? 1 - this.config.migrationOverhead : isIn ? this.config.migrationOverhead : 1;
       this.allocated[host][index] = capped * factor;
@@ -343,6 +430,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
 
   /** redistributeMipsDueToOverSubscription over entries 0..last: scale to capacity, floor per PE. */
   private redistribute(host: number, last: number): void {
+    this.allocatedWithIncomingCache[host] = NaN;
     const list = this.vmList[host];
     const overhead = this.config.migrationOverhead;
     let total = 0;
@@ -357,7 +445,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       const pes = this.vmPes[vm];
       const perPe = this.cappedRequest(host, vm, this.storedRequest[host][i]) / pes;
       let mips: number;
-      if (this.migratingOut[host].includes(vm)) mips = perPe * scale * (1 - overhead);
+      if (this.migratingOut[host].has(vm)) mips = perPe * scale * (1 - overhead);
       else if (this.migratingIn[host].includes(vm)) mips = perPe * overhead * scale;
       else mips = perPe * scale;
       this.allocated[host][i] = Math.floor(mips) * pes;
@@ -375,10 +463,9 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private updateOutList(host: number, vm: number): void {
     const out = this.migratingOut[host];
     if (this.vmInMigration[vm]) {
-      if (!this.migratingIn[host].includes(vm) && !out.includes(vm)) out.push(vm);
-    } else {
-      const at = out.indexOf(vm);
-      if (at >= 0) out.splice(at, 1);
+      if (!this.migratingIn[host].includes(vm)) out.add(vm);
+    } else if (out.size > 0) {
+      out.delete(vm);
     }
   }
 
@@ -403,9 +490,11 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.vmList[host].push(vm);
     this.storedRequest[host].push(this.vmRequested[vm]);
     this.allocated[host].push(0);
+    this.hostHistoryEpoch[host] = -1;
     this.allocateLast(host);
     this.hostStorage[host] -= this.vmSize[vm];
     this.vmHost[vm] = host;
+    this.refreshOccupancy(host);
     return true;
   }
 
@@ -416,6 +505,9 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     list.splice(at, 1);
     this.storedRequest[host].splice(at, 1);
     this.allocated[host].splice(at, 1);
+    this.hostHistoryEpoch[host] = -1;
+    this.allocatedWithIncomingCache[host] = NaN;
+    this.refreshOccupancy(host);
   }
 
   /** Host.vmDeallocate + list removal (vmDestroy, and the first half of removeMigratingInVm). */
@@ -441,6 +533,8 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     if (this.migratingIn[target].includes(vm)) return;
     this.migratingIn[target].push(vm);
     this.vmList[target].push(vm);
+    this.hostHistoryEpoch[target] = -1;
+    this.refreshOccupancy(target);
     this.storedRequest[target].push(this.vmRequested[vm]);
     this.allocated[target].push(0);
     this.allocateLast(target);
@@ -457,27 +551,35 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private updateHostProcessing(host: number, time: number): void {
     const list = this.vmList[host];
     const n = list.length;
+    if (n === 0 && this.utilMips[host] === 0 && this.idleEntry[host] === 1) {
+      // An empty host that was already off: its new history entry would change no metric (an inactive entry
+      // after an inactive one adds no time and no transition), so skip the work. Most hosts are here.
+      this.previousUtilMips[host] = 0;
+      this.availableMips[host] = this.hostMips[host];
+      return;
+    }
     // VMs advance to `time`: their demand is the trace at `time`; PowerVm records history on the regular ticks.
     for (let i = 0; i < n; i++) this.updateVmProcessing(list[i], time);
     this.previousUtilMips[host] = this.utilMips[host];
     // Deallocate everything, then allocate each VM in list order with its current demand.
     this.availableMips[host] = this.hostMips[host];
     const stored = this.storedRequest[host];
+    const incoming = this.migratingIn[host];
+    const plain = incoming.length === 0 && this.migratingOut[host].size === 0;
     for (let i = 0; i < n; i++) {
       const vm = list[i];
       stored[i] = this.vmRequested[vm];
-      this.updateOutList(host, vm);
+      if (!plain || this.vmInMigration[vm] === 1) this.updateOutList(host, vm);
       this.allocateEntry(host, i);
     }
     let utilMips = 0;
     let requestedMips = 0;
     const allocated = this.allocated[host];
-    const incoming = this.migratingIn[host];
     for (let i = 0; i < n; i++) {
       const vm = list[i];
       let mips = allocated[i];
       const requested = this.vmRequested[vm];
-      if (!incoming.includes(vm)) {
+      if (incoming.length === 0 || !incoming.includes(vm)) {
         this.sla.addVmEntry(vm, time, mips, requested, this.vmInMigration[vm] === 1);
         if (this.vmInMigration[vm]) mips /= 1 - this.config.migrationOverhead;
       }
@@ -485,8 +587,14 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       requestedMips += requested;
     }
     this.utilMips[host] = utilMips;
+    this.refreshOccupancy(host);
+    this.powerNow[host] = this.powerOf(host, this.hostUtilisation(host, utilMips));
     this.sla.addHostEntry(host, time, utilMips, requestedMips, utilMips > 0);
+    this.idleEntry[host] = utilMips > 0 ? 0 : 1;
   }
+
+  /** 1 when the host's newest history entry is inactive (see the fast path in updateHostProcessing). */
+  private readonly idleEntry: Uint8Array;
 
   /** PowerVm.updateVmProcessing: demand at `time`, and a history value on the regular ticks. */
   private updateVmProcessing(vm: number, time: number): void {
@@ -504,6 +612,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     const head = (this.vmHistoryHead[vm] + 1) % HISTORY_LENGTH;
     this.vmHistoryHead[vm] = head;
     this.vmHistoryValues[vm * HISTORY_LENGTH + head] = value;
+    this.historyEpoch++;
     if (this.vmHistoryLength[vm] < HISTORY_LENGTH) this.vmHistoryLength[vm]++;
   }
 
@@ -537,19 +646,21 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
 
   /** HostDynamicWorkload.getCompletedVms: a VM whose current demand is 0 counts as finished and is removed. */
   private removeCompletedVms(): void {
-    for (let h = 0; h < this.hostCount; h++) {
-      const list = this.vmList[h];
-      let completed: number[] | undefined;
-      for (let i = 0; i < list.length; i++) {
-        const vm = list[i];
-        if (this.vmInMigration[vm] === 0 && this.vmRequested[vm] === 0) (completed ??= []).push(vm);
-      }
-      if (!completed) continue;
-      for (const vm of completed) {
-        const host = this.vmHost[vm];
-        if (host >= 0) this.vmDestroy(host, vm);
-        this.vmRemoved[vm] = 1;
-      }
+    for (let h = 0; h < this.hostCount; h++) this.removeCompletedVmsOn(h);
+  }
+
+  private removeCompletedVmsOn(h: number): void {
+    const list = this.vmList[h];
+    let completed: number[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const vm = list[i];
+      if (this.vmInMigration[vm] === 0 && this.vmRequested[vm] === 0) (completed ??= []).push(vm);
+    }
+    if (!completed) return;
+    for (const vm of completed) {
+      const host = this.vmHost[vm];
+      if (host >= 0) this.vmDestroy(host, vm);
+      this.vmRemoved[vm] = 1;
     }
   }
 
@@ -591,6 +702,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     if (now > this.lastProcessTime) this.updateAll(now);
     const source = this.vmHost[vm];
     if (source >= 0) this.vmDestroy(source, vm);
+    this.touchedHosts.push(source, target);
     // Host.removeMigratingInVm
     this.vmDeallocate(target, vm);
     const incoming = this.migratingIn[target];
@@ -598,9 +710,23 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.vmInMigration[vm] = 0;
     if (!this.vmCreate(target, vm)) throw new Error(`internal: VM ${vm} could not be created on host ${target} after migration`);
     this.migrationsInFlight--;
-    // The datacenter updates once more unless another migration completes at this same instant.
-    if (this.sim.peekTime() !== now) this.updateAll(now);
+    // The datacenter updates every host once more, unless another migration completes at this same instant.
+    // Only the hosts the migrations touched can change in that second update at the same time (the others
+    // recompute the same allocation and replace their history entries with equal ones), so only they are
+    // updated; the result is the same.
+    if (this.sim.peekTime() !== now) {
+      const touched = this.touchedHosts.sort((a, b) => a - b);
+      let previous = -1;
+      for (const h of touched) {
+        if (h !== previous && h >= 0) this.updateHostProcessing(h, now);
+        previous = h;
+      }
+      for (const h of touched) if (h >= 0) this.removeCompletedVmsOn(h);
+      touched.length = 0;
+    }
   }
+
+  private readonly touchedHosts: number[] = [];
 
   // ---------------------------------------------------------------------------------------------------------
   // Placement and consolidation.
@@ -638,6 +764,8 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
 
   /** getUtilizationOfCpuMips: allocated MIPS, counting a VM migrating in at its full (pre-overhead) share. */
   private allocatedMipsWithIncoming(host: number): number {
+    const cached = this.allocatedWithIncomingCache[host];
+    if (cached === cached) return cached; // not NaN
     const list = this.vmList[host];
     const allocated = this.allocated[host];
     const incoming = this.migratingIn[host];
@@ -647,13 +775,26 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       if (incoming.includes(list[i])) total += (allocated[i] * (1 - overhead)) / overhead;
       total += allocated[i];
     }
+    this.allocatedWithIncomingCache[host] = total;
     return total;
   }
 
   private powerOf(host: number, utilisation: number): number {
     const u = utilisation > 1 && utilisation < 1.01 ? 1 : utilisation;
-    return this.hostPower[host].powerWatts(u);
+    const table = this.hostPowerTable[host];
+    if (table < 0) return this.hostPower[host].powerWatts(u);
+    // PowerModelSpecPower.getPower, inlined for the placement loop (same operations, same bits).
+    if (!(u >= 0 && u <= 1)) return this.hostPower[host].powerWatts(u); // throws with CloudSim's message
+    const t = this.powerTables;
+    if (u % 0.1 === 0) return t[table + Math.trunc(u * 10)];
+    const i1 = Math.floor(u * 10);
+    const p1 = t[table + i1];
+    return p1 + ((t[table + Math.ceil(u * 10)] - p1) / 10) * (u - i1 / 10) * 100;
   }
+
+  /** Offset of each host's SPECpower table in `powerTables`, or −1 for other models. */
+  private readonly hostPowerTable: Int32Array;
+  private readonly powerTables: Float64Array;
 
   /**
    * PowerVmAllocationPolicyMigrationAbstract.findHostForVm: the non-excluded suitable host with the smallest
@@ -664,85 +805,130 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
    * in CloudSim (a tentative create clears a stale "migrating out" entry) is applied to every host it would
    * have touched.
    */
-  private findHostForVm(vm: number, excluded: Uint8Array, detector: OverloadDetector): number {
-    const H = this.hostCount;
+  private findHostForVm(vm: number, excluded: Uint8Array, detector: OverloadDetector, emptyHostsExcluded = false): number {
     const candidates = this.candidateHosts;
     const diffs = this.candidateDiffs;
-    const needsCheck = this.candidateNeedsCheck;
+    const state = this.candidateState; // 0: no test needed, 1: test needed, 2: failed the test
     let count = 0;
     const requested = this.vmRequested[vm];
-    for (let h = 0; h < H; h++) {
+    const migrating = this.vmInMigration[vm] === 1;
+    // Occupied hosts (with VMs or load) are evaluated one by one.
+    const occupied = this.occupiedList;
+    for (let i = 0; i < occupied.length; i++) {
+      const h = occupied[i];
       if (excluded[h] || !this.isSuitable(h, vm)) continue;
       const allocatedMips = this.allocatedMipsWithIncoming(h);
       const check = allocatedMips !== 0;
-      if (check) {
+      if (check && !migrating) {
+        // CloudSim's tentative vmCreate here removes a stale "migrating out" entry for this VM.
         const out = this.migratingOut[h];
-        const at = out.indexOf(vm);
-        if (at >= 0 && !this.vmInMigration[vm]) out.splice(at, 1);
+        if (out.size > 0) out.delete(vm);
       }
       const after = (allocatedMips + requested) / this.hostMips[h];
       if (after > 1.01) throw new Error(`internal: host ${h} would run at utilisation ${after} (CloudSim exits here)`);
       candidates[count] = h;
-      diffs[count] = this.powerOf(h, after) - this.powerOf(h, this.hostUtilisation(h, this.utilMips[h]));
-      needsCheck[count] = check ? 1 : 0;
+      diffs[count] = this.powerOf(h, after) - this.powerNow[h];
+      state[count] = check ? 1 : 0;
       count++;
     }
-    while (count > 0) {
-      let best = 0;
-      for (let i = 1; i < count; i++) if (diffs[i] < diffs[best]) best = i; // strict: the lowest id wins ties
-      const host = candidates[best];
-      if (!needsCheck[best] || !this.isOverloadedAfterAllocation(host, vm, detector)) return host;
-      count--;
-      candidates[best] = candidates[count];
-      diffs[best] = diffs[count];
-      needsCheck[best] = needsCheck[count];
-      // Keep id order for ties: re-sort the moved entry into place is unnecessary because ties are broken by
-      // comparing ids below.
-      this.fixTieOrder(count);
+    // Empty hosts of one class (same power model and capacities) all offer the same power increase and need no
+    // test, so only the lowest id of each class can win (CloudSim keeps the first host on ties).
+    // (The underload phase excludes every switched-off host, so no empty host can qualify there.)
+    for (let c = 0; emptyHostsExcluded ? false : c < this.classHosts.length; c++) {
+      const h = this.lowestEmptyHost(c, excluded);
+      if (h < 0 || !this.isSuitable(h, vm)) continue;
+      candidates[count] = h;
+      diffs[count] = this.powerOf(h, requested / this.hostMips[h]) - this.powerNow[h];
+      state[count] = 0;
+      count++;
+    }
+    // The smallest increase, lowest id on ties, that passes the test.
+    for (;;) {
+      let best = -1;
+      let bestDiff = Number.MAX_VALUE;
+      let bestHost = 0;
+      for (let i = 0; i < count; i++) {
+        if (state[i] === 2) continue;
+        const d = diffs[i];
+        if (d < bestDiff || (d === bestDiff && candidates[i] < bestHost)) {
+          bestDiff = d;
+          best = i;
+          bestHost = candidates[i];
+        }
+      }
+      if (best < 0) return -1;
+      if (state[best] === 0 || !this.isOverloadedAfterAllocation(bestHost, vm, detector)) return bestHost;
+      state[best] = 2;
+    }
+  }
+
+  /** The lowest-id host of class `c` that is empty (no VMs, no load) and not excluded, or −1. */
+  private lowestEmptyHost(c: number, excluded: Uint8Array): number {
+    const hosts = this.classHosts[c];
+    let i = this.classEmptyFloor[c];
+    // Advance the floor past hosts that are no longer empty; it only moves back when a host empties.
+    while (i < hosts.length && this.occupiedPosition[hosts[i]] >= 0) i++;
+    this.classEmptyFloor[c] = i;
+    for (; i < hosts.length; i++) {
+      const h = hosts[i];
+      if (this.occupiedPosition[h] < 0 && !excluded[h]) return h;
     }
     return -1;
   }
 
-  private readonly candidateHosts = new Int32Array(1 << 16);
-  private readonly candidateDiffs = new Float64Array(1 << 16);
-  private readonly candidateNeedsCheck = new Uint8Array(1 << 16);
-
-  /** After a swap-remove the candidate arrays are no longer in id order; restore it (counts are small). */
-  private fixTieOrder(count: number): void {
-    const candidates = this.candidateHosts;
-    const diffs = this.candidateDiffs;
-    const needsCheck = this.candidateNeedsCheck;
-    for (let i = 1; i < count; i++) {
-      let j = i;
-      while (j > 0 && candidates[j - 1] > candidates[j]) {
-        const h = candidates[j];
-        candidates[j] = candidates[j - 1];
-        candidates[j - 1] = h;
-        const d = diffs[j];
-        diffs[j] = diffs[j - 1];
-        diffs[j - 1] = d;
-        const c = needsCheck[j];
-        needsCheck[j] = needsCheck[j - 1];
-        needsCheck[j - 1] = c;
-        j--;
+  /** Keeps the occupied-host list current: call after a host's VM list or its utilisation changes. */
+  private refreshOccupancy(h: number): void {
+    const occupied = this.vmList[h].length > 0 || this.utilMips[h] !== 0;
+    const position = this.occupiedPosition[h];
+    if (occupied && position < 0) {
+      this.occupiedPosition[h] = this.occupiedList.length;
+      this.occupiedList.push(h);
+    } else if (!occupied && position >= 0) {
+      const last = this.occupiedList.pop()!;
+      if (last !== h) {
+        this.occupiedList[position] = last;
+        this.occupiedPosition[last] = position;
       }
+      this.occupiedPosition[h] = -1;
+      const c = this.hostClass[h];
+      const index = this.classIndex[h];
+      if (index < this.classEmptyFloor[c]) this.classEmptyFloor[c] = index;
     }
   }
 
+  private readonly candidateHosts: Int32Array;
+  /** Hosts with the same power model and capacities share a class (see findHostForVm). */
+  private readonly hostClass: Int32Array;
+  /** Each class's hosts in id order, a host's index in that list, and a lower bound of its first empty one. */
+  private readonly classHosts: number[][];
+  private readonly classIndex: Int32Array;
+  private readonly classEmptyFloor: Int32Array;
+  /** Hosts with VMs or load, in no particular order, and each host's position there (−1: not occupied). */
+  private readonly occupiedList: number[] = [];
+  private readonly occupiedPosition: Int32Array;
+  private readonly candidateDiffs: Float64Array;
+  private readonly candidateState: Uint8Array;
+
+  /**
+   * CloudSim creates the VM on the host, asks the detector, and destroys it again. The detector is asked
+   * "as if" instead (the same sums in the same order); the only other effect of the create, on a host without
+   * room in storage or (at t = 0) RAM or bandwidth, is to report the host overloaded, kept here.
+   */
   private isOverloadedAfterAllocation(host: number, vm: number, detector: OverloadDetector): boolean {
-    if (!this.vmCreate(host, vm)) return true;
-    const overloaded = detector.isOverloaded(this, host);
-    this.vmDestroy(host, vm);
-    return overloaded;
+    if (this.hostStorage[host] < this.vmSize[vm]) return true;
+    return detector.isOverloaded(this, host, vm);
   }
 
   /** PowerVmList.sortByCpuUtilization: current MIPS, highest first, stable. */
   private sortByCurrentMips(vms: number[]): number[] {
     const now = this.sim.now;
-    const keyed = vms.map((vm, i) => ({ vm, i, mips: this.traceUtilisation(vm, now) * this.vmMips[vm] }));
-    keyed.sort((a, b) => b.mips - a.mips || a.i - b.i);
-    return keyed.map((k) => k.vm);
+    const key = this.sortKey;
+    for (const vm of vms) key[vm] = this.traceUtilisation(vm, now) * this.vmMips[vm];
+    // Array.prototype.sort is stable, like Java's Collections.sort: equal demands keep their order.
+    return vms.sort((a, b) => key[b] - key[a]);
   }
+
+  private readonly sortKey: Float64Array;
 
   /**
    * optimizeAllocation: returns the migration plan as [vm, target, vm, target, …]. Every tentative change is
@@ -805,7 +991,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       if (vms.length === 0) continue;
       const placement: number[] = [];
       for (const vm of this.sortByCurrentMips(vms)) {
-        const host = this.findHostForVm(vm, excludedForPlacement, detector);
+        const host = this.findHostForVm(vm, excludedForPlacement, detector, true);
         if (host < 0) {
           for (let i = 0; i < placement.length; i += 2) this.vmDestroy(placement[i + 1], placement[i]);
           placement.length = 0;
@@ -859,6 +1045,8 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       this.hostRamUsed[h] = 0;
       this.hostBwUsed[h] = 0;
       list.length = 0;
+      this.hostHistoryEpoch[h] = -1;
+      this.allocatedWithIncomingCache[h] = NaN;
       this.storedRequest[h].length = 0;
       this.allocated[h].length = 0;
       this.availableMips[h] = this.hostMips[h];
@@ -869,6 +1057,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
         this.allocateLast(h);
         this.hostStorage[h] -= this.vmSize[vm];
       }
+      this.refreshOccupancy(h);
     }
     for (let i = 0; i < saved.length; i += 2) {
       const host = saved[i];

@@ -14,18 +14,21 @@
  */
 import { interquartileRange, lengthWithoutZeroTail, medianAbsoluteDeviation, simpleRegression } from '../../util/statistics.js';
 
-/** What a detector may know about a host. */
+/**
+ * What a detector may know about a host. Every query takes `withVm`: −1 for the host as it is, or a VM index to
+ * ask "as if this VM were placed on the host too" (placement asks that for every candidate host).
+ */
 export interface HostLoadView {
   /** Σ requested MIPS of the VMs on the host (including VMs migrating in) / host MIPS. */
-  requestedUtilisation(host: number): number;
+  requestedUtilisation(host: number, withVm: number): number;
   /**
    * Writes the host's utilisation history, newest first (Σ over its VMs of VM utilisation × VM MIPS / host MIPS),
    * into `out` (length ≥ {@link HISTORY_LENGTH}) and returns its length without trailing zeros
    * (CloudSim: an all-zero history has length 1).
    */
-  utilisationHistory(host: number, out: Float64Array): number;
+  utilisationHistory(host: number, withVm: number, out: Float64Array): number;
   /** Longest migration time among the host's VMs, seconds (the largest RAM / migration bandwidth). */
-  maxVmMigrationSeconds(host: number): number;
+  maxVmMigrationSeconds(host: number, withVm: number): number;
   /** Seconds between consolidation rounds. */
   readonly schedulingIntervalSeconds: number;
 }
@@ -35,7 +38,8 @@ export const HISTORY_LENGTH = 30;
 
 export interface OverloadDetector {
   readonly name: string;
-  isOverloaded(view: HostLoadView, host: number): boolean;
+  /** Whether `host` is overloaded (with `withVm` added when ≥ 0). */
+  isOverloaded(view: HostLoadView, host: number, withVm?: number): boolean;
 }
 
 export type OverloadDetectorConfig =
@@ -49,8 +53,8 @@ export const OVERLOAD_DETECTOR_NAMES = ['thr', 'iqr', 'mad', 'lr', 'lrr'] as con
 class StaticThreshold implements OverloadDetector {
   readonly name = 'thr';
   constructor(readonly threshold: number) {}
-  isOverloaded(view: HostLoadView, host: number): boolean {
-    return view.requestedUtilisation(host) > this.threshold;
+  isOverloaded(view: HostLoadView, host: number, withVm = -1): boolean {
+    return view.requestedUtilisation(host, withVm) > this.threshold;
   }
 }
 
@@ -67,14 +71,14 @@ class AdaptiveThreshold implements OverloadDetector {
   ) {
     this.fallback = new StaticThreshold(fallbackThreshold);
   }
-  isOverloaded(view: HostLoadView, host: number): boolean {
-    const n = view.utilisationHistory(host, this.history);
-    if (lengthWithoutZeroTail(this.history, n) < this.minHistory) return this.fallback.isOverloaded(view, host);
+  isOverloaded(view: HostLoadView, host: number, withVm = -1): boolean {
+    const n = view.utilisationHistory(host, withVm, this.history);
+    if (lengthWithoutZeroTail(this.history, n) < this.minHistory) return this.fallback.isOverloaded(view, host, withVm);
     const spread =
       this.name === 'mad'
         ? medianAbsoluteDeviation(this.history, n, this.scratchA, this.scratchB)
         : interquartileRange(this.history, n, this.scratchA);
-    return view.requestedUtilisation(host) > 1 - this.safety * spread;
+    return view.requestedUtilisation(host, withVm) > 1 - this.safety * spread;
   }
 }
 
@@ -95,15 +99,15 @@ class LocalRegression implements OverloadDetector {
     this.y = new Float64Array(window);
     for (let i = 0; i < window; i++) this.x[i] = i + 1;
   }
-  isOverloaded(view: HostLoadView, host: number): boolean {
-    const n = view.utilisationHistory(host, this.history);
+  isOverloaded(view: HostLoadView, host: number, withVm = -1): boolean {
+    const n = view.utilisationHistory(host, withVm, this.history);
     const window = this.window;
-    if (n < window) return this.fallback.isOverloaded(view, host);
+    if (n < window) return this.fallback.isOverloaded(view, host, withVm);
     // Oldest first at x = 1..window.
     for (let i = 0; i < window; i++) this.y[i] = this.history[window - i - 1];
     simpleRegression(this.x, this.y, window, this.estimates);
-    if (Number.isNaN(this.estimates[0]) || Number.isNaN(this.estimates[1])) return this.fallback.isOverloaded(view, host);
-    const migrationIntervals = Math.ceil(view.maxVmMigrationSeconds(host) / view.schedulingIntervalSeconds);
+    if (Number.isNaN(this.estimates[0]) || Number.isNaN(this.estimates[1])) return this.fallback.isOverloaded(view, host, withVm);
+    const migrationIntervals = Math.ceil(view.maxVmMigrationSeconds(host, withVm) / view.schedulingIntervalSeconds);
     const predicted = (this.estimates[0] + this.estimates[1] * (window + migrationIntervals)) * this.safety;
     return predicted >= 1;
   }

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * The `hyperwatt` command. Each subcommand is a thin layer over the library; bad input (UserError) prints its
+ * message and exits with 2, without a stack trace; anything else is a bug and keeps its stack (exit 1).
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isUserError } from '../util/user-error.js';
+import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+import { schemaCommand } from './schema.js';
+import { sweepCommand, sweepMergeCommand } from './sweep.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('hyperwatt')
+    .description('Energy- and resource-aware VM management: a deterministic data-center simulator')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  program
+    .command('run')
+    .description('run one scenario and write its summary, time series and report')
+    .argument('<scenario>', 'scenario file (YAML or JSON)')
+    .option('--set <path=value>', 'override a scenario field (repeatable), e.g. --set workload.day=20110306', collect, [])
+    .option('--seed <n>', 'seed of the run (overrides the scenario)', integer)
+    .option('--out <dir>', 'output directory (default: out/<scenario name>)')
+    .option('--no-out', 'write no files')
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--quiet', 'no progress output')
+    .action(runCommand);
+  program
+    .command('validate')
+    .description('check a scenario file and report every problem')
+    .argument('<scenario>', 'scenario file (YAML or JSON)')
+    .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
+    .action(validateCommand);
+  program.command('schema').description('print the JSON Schema of the scenario format').action(schemaCommand);
+  const sweep = program
+    .command('sweep')
+    .description('run a parameter grid × seeds in parallel (see docs/sweeps.md)')
+    .argument('<sweep>', 'sweep file (YAML or JSON)')
+    .option('--jobs <n>', 'worker threads (default: number of cores)', integer)
+    .option('--shard <i/n>', 'run only shard i of n (0-based), e.g. from a Slurm array index')
+    .option('--out <dir>', 'output directory (default: out/<sweep name>[-shard-i-of-n])')
+    .option('--quiet', 'no progress output')
+    .action(sweepCommand);
+  sweep
+    .command('merge')
+    .description('combine the outputs of sweep shards into one results file')
+    .argument('<dirs...>', 'shard output directories')
+    .requiredOption('--out <dir>', 'merged output directory')
+    .action(sweepMergeCommand);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its message; help and version exit with 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserError(error)) {
+      process.stderr.write(`hyperwatt: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`hyperwatt: internal error (a bug; please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,142 @@
+/**
+ * `hyperwatt sweep`: runs a sweep's jobs (or one shard of them) on worker threads and writes results.json
+ * (deterministic: no wall-clock figures), results.csv and timing.json; `hyperwatt sweep merge` combines
+ * shard directories into one.
+ */
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { RunSummary } from '../metrics/run-result.js';
+import { expandSweep, loadSweep, parseShard, type SweepJob } from '../scenario/sweep.js';
+import { writeOutputDirectory } from '../util/atomic-output.js';
+import { stableJson } from '../util/json.js';
+import { UserError } from '../util/user-error.js';
+import { loadScenario } from './load-scenario.js';
+import { deterministicSummary } from './output.js';
+import { createProgress } from './progress.js';
+
+interface SweepResultRow {
+  job: number;
+  scenario: string;
+  parameters: Record<string, string | number | boolean>;
+  seed: number;
+  summary: Omit<RunSummary, 'wall_seconds'>;
+}
+
+interface SweepResults {
+  sweep: string;
+  totalJobs: number;
+  shard: { index: number; count: number };
+  rows: SweepResultRow[];
+}
+
+/** Runs jobs on `jobs` worker threads; resolves with summaries in job order. */
+export async function runJobs(jobs: readonly SweepJob[], threads: number, onDone?: (done: number) => void): Promise<RunSummary[]> {
+  const results: RunSummary[] = new Array(jobs.length);
+  if (jobs.length === 0) return results;
+  const positionOf = new Map(jobs.map((job, i) => [job.index, i]));
+  const workerUrl = new URL('./sweep-worker.js', import.meta.url);
+  const workers = Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, () => new Worker(workerUrl));
+  let next = 0;
+  let done = 0;
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      const feed = (worker: Worker): void => {
+        if (next < jobs.length) worker.postMessage(jobs[next++]);
+      };
+      for (const worker of workers) {
+        worker.on('message', (message: { index: number; summary?: RunSummary; error?: string; userError?: boolean }) => {
+          if (message.error !== undefined) {
+            const text = `job ${message.index}: ${message.error}`;
+            reject(message.userError ? new UserError(text) : new Error(text));
+            return;
+          }
+          results[positionOf.get(message.index)!] = message.summary!;
+          done++;
+          onDone?.(done);
+          if (done === jobs.length) resolvePromise();
+          else feed(worker);
+        });
+        worker.on('error', reject);
+        feed(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+function csvOf(rows: readonly SweepResultRow[]): string {
+  const parameterKeys = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
+  const summaryKeys = rows.length > 0 ? Object.keys(rows[0].summary) : [];
+  const escape = (v: unknown): string => {
+    const text = String(v);
+    return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const lines = [['job', 'scenario', ...parameterKeys, 'seed', ...summaryKeys].join(',')];
+  for (const row of rows) {
+    lines.push(
+      [row.job, row.scenario, ...parameterKeys.map((k) => row.parameters[k] ?? ''), row.seed, ...summaryKeys.map((k) => (row.summary as unknown as Record<string, unknown>)[k])]
+        .map(escape)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function sweepCommand(file: string, flags: { jobs?: number; shard?: string; out?: string; quiet?: boolean }): Promise<void> {
+  const sweep = loadSweep(file);
+  const allJobs = expandSweep(sweep, file);
+  const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
+  const jobs = allJobs.filter((job) => job.index % shard.count === shard.index);
+  // Validate every job's scenario before starting any thread: bad input fails fast, with its file and line.
+  for (const job of jobs) loadScenario(job.scenarioFile, { sets: job.sets, seed: job.seed });
+  const threads = flags.jobs ?? availableParallelism();
+  const progress = createProgress(process.stderr, flags.quiet);
+  const started = performance.now();
+  progress.update(0, jobs.length, sweep.name);
+  const summaries = await runJobs(jobs, threads, (done) => progress.update(done, jobs.length, sweep.name));
+  progress.finish();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const rows: SweepResultRow[] = jobs.map((job, i) => ({
+    job: job.index,
+    scenario: job.scenario,
+    parameters: job.parameters,
+    seed: job.seed,
+    summary: deterministicSummary(summaries[i]),
+  }));
+  const results: SweepResults = { sweep: sweep.name, totalJobs: allJobs.length, shard, rows };
+  const outDir = flags.out ?? `out/${sweep.name}${shard.count > 1 ? `-shard-${shard.index}-of-${shard.count}` : ''}`;
+  await writeOutputDirectory(outDir, {
+    'results.json': stableJson(results),
+    'results.csv': csvOf(rows),
+    'timing.json': stableJson({ wall_seconds: wallSeconds, threads, jobs: jobs.length, run_wall_seconds: summaries.map((s) => s.wall_seconds) }),
+  });
+  process.stdout.write(`${sweep.name}: ${jobs.length} runs in ${wallSeconds.toFixed(2)} s on ${threads} threads; wrote ${outDir}/results.csv\n`);
+}
+
+export async function sweepMergeCommand(dirs: string[], flags: { out: string }): Promise<void> {
+  const parts: SweepResults[] = dirs.map((dir) => {
+    const file = join(dir, 'results.json');
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as SweepResults;
+    } catch {
+      throw new UserError(`${file}: not a sweep output (missing or unreadable results.json)`);
+    }
+  });
+  const first = parts[0];
+  for (let i = 1; i < parts.length; i++) {
+    if (parts[i].sweep !== first.sweep || parts[i].totalJobs !== first.totalJobs) {
+      throw new UserError(`${dirs[i]}: belongs to sweep "${parts[i].sweep}" (${parts[i].totalJobs} jobs), not "${first.sweep}" (${first.totalJobs} jobs)`);
+    }
+  }
+  const rows = parts.flatMap((p) => p.rows).sort((a, b) => a.job - b.job);
+  for (let i = 1; i < rows.length; i++) if (rows[i].job === rows[i - 1].job) throw new UserError(`job ${rows[i].job} appears in two shards`);
+  const missing = first.totalJobs - rows.length;
+  if (missing > 0) throw new UserError(`${missing} of ${first.totalJobs} jobs are missing: merge every shard`);
+  const merged: SweepResults = { sweep: first.sweep, totalJobs: first.totalJobs, shard: { index: 0, count: 1 }, rows };
+  await writeOutputDirectory(flags.out, { 'results.json': stableJson(merged), 'results.csv': csvOf(rows) });
+  process.stdout.write(`merged ${parts.length} shards, ${rows.length} runs, into ${flags.out}/results.csv\n`);
+}
