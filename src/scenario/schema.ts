@@ -152,6 +152,20 @@ export const MigrationSchema = z
   ])
   .describe('migration model');
 
+export const PowerStatesSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('instant') }),
+    z.strictObject({
+      kind: z.literal('realistic'),
+      idleSeconds: z.number().nonnegative().describe('how long an empty host stays on before shutting down, s'),
+      bootSeconds: z.number().nonnegative().describe('time to boot a host, s'),
+      bootWatts: z.number().nonnegative().describe('power while booting, W'),
+      shutdownSeconds: z.number().nonnegative().describe('time to shut a host down, s'),
+      shutdownWatts: z.number().nonnegative().describe('power while shutting down, W'),
+    }),
+  ])
+  .describe('host power states');
+
 export const ScenarioSchema = z.strictObject({
   name: z.string().min(1),
   mode: z.enum(['cloudsim-3.0.3', 'default']).describe('model mode'),
@@ -170,6 +184,12 @@ export const ScenarioSchema = z.strictObject({
   workload: WorkloadSchema,
   policy: PolicySchema,
   migration: MigrationSchema.default({ model: 'cloudsim', bandwidthFraction: 0.5, cpuOverhead: 0.1 }),
+  /**
+   * Default mode only: `instant` (an empty host is off at once and wakes for free, as in CloudSim) or
+   * `realistic` (idle power while on, boot and shutdown take time and energy). The cloudsim-3.0.3 mode is
+   * always `instant`.
+   */
+  powerStates: PowerStatesSchema.default({ kind: 'instant' }),
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;

@@ -8,7 +8,10 @@ import { createOverloadDetector } from '../../policies/consolidation/overload-de
 import { createVmSelector } from '../../policies/consolidation/vm-selection.js';
 import { buildScenario, type BuiltScenario } from '../../scenario/build.js';
 import type { Scenario } from '../../scenario/schema.js';
+import { cloudSimMigrationModel } from '../../mechanisms/migration/migration-model.js';
+import { UserError } from '../../util/user-error.js';
 import { CloudSimDataCenter, type CompatAllocation } from './cloudsim-datacenter.js';
+import { FluidDataCenter } from './fluid-datacenter.js';
 
 export interface RunOptions {
   /** Called with progress in [0, 1] now and then (never per event). */
@@ -23,7 +26,53 @@ export function runScenario(scenario: Scenario, scenarioFile: string, options: R
 }
 
 /** Runs an already built scenario (sweeps reuse one build across seeds when only policy parameters change). */
-export function runBuilt(scenario: Scenario, built: BuiltScenario, start = performance.now(), _options: RunOptions = {}): RunResult {
+export function runBuilt(scenario: Scenario, built: BuiltScenario, start = performance.now(), options: RunOptions = {}): RunResult {
+  const result = scenario.mode === 'default' ? runDefault(scenario, built, options) : runCompat(scenario, built);
+  return {
+    summary: {
+      scenario: scenario.name,
+      mode: scenario.mode,
+      seed: scenario.seed,
+      ...result.summary,
+      wall_seconds: (performance.now() - start) / 1000,
+    },
+    dataCenter: result.dataCenter,
+    hosts: result.hosts,
+  };
+}
+
+function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOptions) {
+  const policy = scenario.policy;
+  const migration = scenario.migration;
+  const engine = new FluidDataCenter({
+    hosts: built.hosts.map((h) => ({ cores: h.cores, mipsPerCore: h.mipsPerCore, ramMiB: h.ramMiB, bandwidthMbps: h.bandwidthMbps, power: h.power })),
+    vms: built.vms.map((v) => ({ mips: v.mips, pes: v.pes, ramMiB: v.ramMiB, bandwidthMbps: v.bandwidthMbps })),
+    utilisation: built.utilisation,
+    samplesPerVm: built.samplesPerVm,
+    sampleIntervalSeconds: built.sampleIntervalSeconds,
+    schedulingIntervalSeconds: scenario.schedulingIntervalSeconds,
+    durationSeconds: scenario.durationSeconds,
+    allocation:
+      policy.name === 'consolidation'
+        ? { kind: 'migration', detector: createOverloadDetector(policy.overload), selector: createVmSelector(policy.selection, built.streams.get('vm-selection')) }
+        : { kind: 'first-fit' },
+    energy: policy.name === 'npa' ? 'max-power' : 'utilisation',
+    migration: cloudSimMigrationModel(migration.bandwidthFraction, migration.cpuOverhead),
+    powerStates: scenario.powerStates,
+    onProgress: options.onProgress,
+  });
+  try {
+    return engine.run();
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('no host can take')) throw new UserError(`${scenario.name}: ${error.message}`);
+    throw error;
+  }
+}
+
+function runCompat(scenario: Scenario, built: BuiltScenario) {
+  if (scenario.powerStates.kind !== 'instant') {
+    throw new UserError(`${scenario.name}: powerStates "${scenario.powerStates.kind}" needs mode: default (CloudSim switches hosts instantly)`);
+  }
   const policy = scenario.policy;
   let allocation: CompatAllocation = { kind: 'first-fit' };
   if (policy.name === 'consolidation') {
@@ -55,16 +104,5 @@ export function runBuilt(scenario: Scenario, built: BuiltScenario, start = perfo
     migrationBandwidthFraction: migration.bandwidthFraction,
     migrationOverhead: migration.cpuOverhead,
   });
-  const result = engine.run();
-  return {
-    summary: {
-      scenario: scenario.name,
-      mode: scenario.mode,
-      seed: scenario.seed,
-      ...result.summary,
-      wall_seconds: (performance.now() - start) / 1000,
-    },
-    dataCenter: result.dataCenter,
-    hosts: result.hosts,
-  };
+  return engine.run();
 }

@@ -1,0 +1,921 @@
+/**
+ * The `default` data-center model: CloudSim's consolidation algorithms (the same detector and selection
+ * policies, power-aware best-fit decreasing, underload evacuation) on a model with CloudSim's quirks fixed.
+ * docs/models/default.md lists every difference from the `cloudsim-3.0.3` mode and why.
+ *
+ * Time: the scheduler ticks at exact multiples of the interval (k · Δ, no accumulated drift). A VM's CPU demand
+ * is its trace value at the tick, held until the next tick; migrations complete at their own instants. Between
+ * two changes everything is constant, and energy and SLA figures are integrated exactly over those pieces.
+ *
+ * CPU: fluid time sharing. A host serves its VMs' demands (each capped at one core per vCPU) plus the CPU work of
+ * migrations (a migrating VM loses `cpuOverhead` of its share on the source; the target spends `cpuOverhead` of
+ * the VM's demand receiving it). When the sum exceeds capacity, every share is scaled by capacity / sum.
+ *
+ * Placement works on each host's *committed* state: the VMs that will be on it once the migrations in flight end
+ * (resident VMs not leaving, plus VMs arriving), with their demand, RAM and bandwidth. RAM and bandwidth are
+ * enforced for every placement, not only at creation.
+ *
+ * Power states: `instant` (a host with no VM is off and draws nothing; switching is free and immediate, as in
+ * CloudSim) or `realistic` (an empty host stays on at idle power for `idleSeconds`, then shuts down over
+ * `shutdownSeconds` at `shutdownWatts`; a host that is off boots over `bootSeconds` at `bootWatts` before a
+ * migration to it can start).
+ */
+import { Simulator } from '../../kernel/simulator.js';
+import type { PowerModel } from '../../model/power-model.js';
+import type { MigrationModel } from '../../mechanisms/migration/migration-model.js';
+import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
+import { meanAndStdev } from '../../metrics/sla-accumulator.js';
+import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../policies/consolidation/overload-detection.js';
+import type { HostVmView, VmSelector } from '../../policies/consolidation/vm-selection.js';
+
+export interface FluidHostSpec {
+  cores: number;
+  mipsPerCore: number;
+  ramMiB: number;
+  bandwidthMbps: number;
+  power: PowerModel;
+}
+
+export interface FluidVmSpec {
+  mips: number;
+  pes: number;
+  ramMiB: number;
+  bandwidthMbps: number;
+}
+
+export type FluidAllocation = { kind: 'migration'; detector: OverloadDetector; selector: VmSelector } | { kind: 'first-fit' };
+
+export type PowerStates =
+  | { kind: 'instant' }
+  | { kind: 'realistic'; idleSeconds: number; bootSeconds: number; bootWatts: number; shutdownSeconds: number; shutdownWatts: number };
+
+export interface FluidConfig {
+  hosts: readonly FluidHostSpec[];
+  vms: readonly FluidVmSpec[];
+  /** Row-major [vm][sample] utilisation fractions. */
+  utilisation: Float64Array;
+  samplesPerVm: number;
+  sampleIntervalSeconds: number;
+  schedulingIntervalSeconds: number;
+  durationSeconds: number;
+  allocation: FluidAllocation;
+  /** `max-power`: every host at full power all the time (the non-power-aware baseline). */
+  energy: 'utilisation' | 'max-power';
+  migration: MigrationModel;
+  powerStates: PowerStates;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface FluidResult {
+  summary: Omit<RunSummary, 'scenario' | 'mode' | 'seed' | 'wall_seconds'>;
+  dataCenter: DataCenterSeries;
+  hosts: HostSeries;
+}
+
+const TICK = 0;
+const MIGRATION_DONE = 1;
+const BOOT_DONE = 2;
+const SHUTDOWN_DONE = 3;
+const IDLE_TIMEOUT = 4;
+
+const OFF = 0;
+const BOOTING = 1;
+const ON = 2;
+const SHUTTING_DOWN = 3;
+
+/** Relative slack for "demand exceeds capacity" tests, so rounding in sums is not read as overload. */
+const EPSILON = 1e-9;
+
+export class FluidDataCenter implements HostLoadView, HostVmView {
+  readonly schedulingIntervalSeconds: number;
+  private readonly sim = new Simulator();
+  private readonly H: number;
+  private readonly V: number;
+  private readonly overhead: number;
+  // Host constants.
+  private readonly capacity: Float64Array;
+  private readonly coreMips: Float64Array;
+  private readonly ram: Float64Array;
+  private readonly bandwidth: Float64Array;
+  private readonly power: PowerModel[];
+  private readonly hostClass: Int32Array;
+  private readonly classHosts: number[][];
+  // Host state.
+  private readonly state: Uint8Array;
+  private readonly stateSince: Float64Array;
+  private readonly resident: number[][];
+  private readonly incoming: number[][];
+  /** VMs that will be on the host when migrations in flight end (planning view). */
+  private readonly committed: number[][];
+  private readonly committedDemand: Float64Array;
+  private readonly committedRam: Float64Array;
+  private readonly committedBandwidth: Float64Array;
+  private readonly ramInUse: Float64Array;
+  private readonly usedMips: Float64Array;
+  private readonly requestedMips: Float64Array;
+  private readonly hostScale: Float64Array;
+  private readonly hostPower: Float64Array;
+  private readonly lastChange: Float64Array;
+  private readonly energyJoules: Float64Array;
+  private readonly idleGeneration: Int32Array;
+  /** Hosts that are on or booting, unordered, with positions (−1 when absent). */
+  private readonly live: number[] = [];
+  private readonly livePosition: Int32Array;
+  // VM constants and state.
+  private readonly vmMips: Float64Array;
+  private readonly vmPes: Int32Array;
+  private readonly vmRam: Float64Array;
+  private readonly vmBandwidth: Float64Array;
+  private readonly vmHost: Int32Array;
+  private readonly vmTarget: Int32Array;
+  private readonly vmPlanned: Int32Array;
+  private readonly vmDemand: Float64Array;
+  private readonly vmAllocated: Float64Array;
+  private readonly vmLastChange: Float64Array;
+  private readonly vmMigrationStart: Float64Array;
+  private readonly history: Float64Array;
+  private historyCount = 0;
+  private historyHead = -1;
+  private readonly hostHistoryCache: Float64Array;
+  private readonly hostHistoryEpoch: Float64Array;
+  private historyEpoch = 0;
+  private readonly scratchHistory = new Float64Array(HISTORY_LENGTH);
+  // Accounting.
+  private totalRequested = 0;
+  private totalAllocated = 0;
+  private migrationShortfall = 0;
+  private violationSum = 0;
+  private violationCount = 0;
+  private activeTime = 0;
+  private violationTime = 0;
+  private readonly shutdownTimes: number[] = [];
+  private readonly migrationTimes: number[] = [];
+  private migrations = 0;
+  private migrationsInFlight = 0;
+  // Series.
+  private readonly series = {
+    time: [] as number[],
+    power: [] as number[],
+    active: [] as number[],
+    util: [] as number[],
+    inFlight: [] as number[],
+    started: [] as number[],
+    overloaded: [] as number[],
+    sla: [] as number[],
+  };
+  private hostPowerSeries!: Float64Array;
+  private hostUtilSeries!: Float64Array;
+  private sampleIndex = 0;
+  private lastSampleTime = 0;
+  private lastSampleEnergy = 0;
+  private lastSampleRequested = 0;
+  private lastSampleAllocated = 0;
+  private readonly candidateHosts: Int32Array;
+  private readonly candidateDiffs: Float64Array;
+  private readonly candidateState: Uint8Array;
+  private readonly classFloor: Int32Array;
+  private readonly classIndex: Int32Array;
+  private readonly sortKey: Float64Array;
+
+  constructor(private readonly config: FluidConfig) {
+    this.schedulingIntervalSeconds = config.schedulingIntervalSeconds;
+    this.overhead = config.migration.cpuOverhead;
+    const H = (this.H = config.hosts.length);
+    const V = (this.V = config.vms.length);
+    this.capacity = new Float64Array(H);
+    this.coreMips = new Float64Array(H);
+    this.ram = new Float64Array(H);
+    this.bandwidth = new Float64Array(H);
+    this.power = [];
+    const classes = new Map<string, number>();
+    const modelIds = new Map<PowerModel, number>();
+    this.hostClass = new Int32Array(H);
+    for (let h = 0; h < H; h++) {
+      const spec = config.hosts[h];
+      this.capacity[h] = spec.cores * spec.mipsPerCore;
+      this.coreMips[h] = spec.mipsPerCore;
+      this.ram[h] = spec.ramMiB;
+      this.bandwidth[h] = spec.bandwidthMbps;
+      this.power.push(spec.power);
+      if (!modelIds.has(spec.power)) modelIds.set(spec.power, modelIds.size);
+      const key = `${modelIds.get(spec.power)}/${spec.cores}/${spec.mipsPerCore}/${spec.ramMiB}/${spec.bandwidthMbps}`;
+      if (!classes.has(key)) classes.set(key, classes.size);
+      this.hostClass[h] = classes.get(key)!;
+    }
+    this.classHosts = Array.from({ length: classes.size }, () => []);
+    this.classIndex = new Int32Array(H);
+    for (let h = 0; h < H; h++) {
+      this.classIndex[h] = this.classHosts[this.hostClass[h]].length;
+      this.classHosts[this.hostClass[h]].push(h);
+    }
+    this.classFloor = new Int32Array(classes.size);
+    this.state = new Uint8Array(H);
+    this.stateSince = new Float64Array(H);
+    this.resident = Array.from({ length: H }, () => []);
+    this.incoming = Array.from({ length: H }, () => []);
+    this.committed = Array.from({ length: H }, () => []);
+    this.committedDemand = new Float64Array(H);
+    this.committedRam = new Float64Array(H);
+    this.committedBandwidth = new Float64Array(H);
+    this.ramInUse = new Float64Array(H);
+    this.usedMips = new Float64Array(H);
+    this.requestedMips = new Float64Array(H);
+    this.hostScale = new Float64Array(H).fill(1);
+    this.hostPower = new Float64Array(H);
+    this.lastChange = new Float64Array(H);
+    this.energyJoules = new Float64Array(H);
+    this.idleGeneration = new Int32Array(H);
+    this.livePosition = new Int32Array(H).fill(-1);
+    this.vmMips = new Float64Array(V);
+    this.vmPes = new Int32Array(V);
+    this.vmRam = new Float64Array(V);
+    this.vmBandwidth = new Float64Array(V);
+    for (let v = 0; v < V; v++) {
+      const spec = config.vms[v];
+      this.vmMips[v] = spec.mips;
+      this.vmPes[v] = spec.pes;
+      this.vmRam[v] = spec.ramMiB;
+      this.vmBandwidth[v] = spec.bandwidthMbps;
+    }
+    this.vmHost = new Int32Array(V).fill(-1);
+    this.vmTarget = new Int32Array(V).fill(-1);
+    this.vmPlanned = new Int32Array(V).fill(-1);
+    this.vmDemand = new Float64Array(V);
+    this.vmAllocated = new Float64Array(V);
+    this.vmLastChange = new Float64Array(V);
+    this.vmMigrationStart = new Float64Array(V);
+    this.history = new Float64Array(V * HISTORY_LENGTH);
+    this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
+    this.hostHistoryEpoch = new Float64Array(H).fill(-1);
+    this.candidateHosts = new Int32Array(H);
+    this.candidateDiffs = new Float64Array(H);
+    this.candidateState = new Uint8Array(H);
+    this.sortKey = new Float64Array(V);
+    if (config.energy === 'max-power') for (let h = 0; h < H; h++) this.setState(h, ON, 0);
+    this.sim.on(TICK, () => this.onTick());
+    this.sim.on(MIGRATION_DONE, (vm) => this.onMigrationDone(vm));
+    this.sim.on(BOOT_DONE, (host) => this.onBootDone(host));
+    this.sim.on(SHUTDOWN_DONE, (host) => this.onShutdownDone(host));
+    this.sim.on(IDLE_TIMEOUT, (host, generation) => this.onIdleTimeout(host, generation));
+  }
+
+  run(): FluidResult {
+    const ticks = Math.ceil(this.config.durationSeconds / this.schedulingIntervalSeconds);
+    this.hostPowerSeries = new Float64Array(this.H * ticks);
+    this.hostUtilSeries = new Float64Array(this.H * ticks);
+    this.placeInitialVms();
+    this.sim.scheduleAt(0, TICK);
+    this.sim.run(this.config.durationSeconds);
+    return this.finish();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Policy views (committed state).
+
+  requestedUtilisation(host: number, withVm: number): number {
+    const demand = this.committedDemand[host] + (withVm >= 0 ? this.vmDemand[withVm] : 0);
+    return demand / this.capacity[host];
+  }
+
+  utilisationHistory(host: number, withVm: number, out: Float64Array): number {
+    const base = host * HISTORY_LENGTH;
+    const cache = this.hostHistoryCache;
+    if (this.hostHistoryEpoch[host] !== this.historyEpoch) {
+      cache.fill(0, base, base + HISTORY_LENGTH);
+      const list = this.committed[host];
+      for (let i = 0; i < list.length; i++) this.addHistory(cache, base, list[i], host);
+      this.hostHistoryEpoch[host] = this.historyEpoch;
+    }
+    for (let k = 0; k < HISTORY_LENGTH; k++) out[k] = cache[base + k];
+    if (withVm >= 0) this.addHistory(out, 0, withVm, host);
+    let n = Math.min(this.historyCount, HISTORY_LENGTH);
+    while (n > 0 && out[n - 1] === 0) n--;
+    return n;
+  }
+
+  private addHistory(out: Float64Array, offset: number, vm: number, host: number): void {
+    const count = Math.min(this.historyCount, HISTORY_LENGTH);
+    const weight = this.vmMips[vm] * this.vmPes[vm] / this.capacity[host];
+    const base = vm * HISTORY_LENGTH;
+    let slot = this.historyHead;
+    for (let k = 0; k < count; k++) {
+      out[offset + k] += this.history[base + slot] * weight;
+      slot = slot === 0 ? HISTORY_LENGTH - 1 : slot - 1;
+    }
+  }
+
+  maxVmMigrationSeconds(host: number, withVm: number): number {
+    const list = this.committed[host];
+    let longest = 0;
+    for (let i = 0; i < list.length; i++) longest = Math.max(longest, this.migrationSeconds(list[i], host, host));
+    if (withVm >= 0) longest = Math.max(longest, this.migrationSeconds(withVm, host, host));
+    return longest;
+  }
+
+  vmCountOn(host: number): number {
+    return this.committed[host].length;
+  }
+  vmOn(host: number, i: number): number {
+    return this.committed[host][i];
+  }
+  isMigrating(vm: number): boolean {
+    return this.vmTarget[vm] >= 0;
+  }
+  vmRamMiB(vm: number): number {
+    return this.vmRam[vm];
+  }
+  vmUtilisation(vm: number): number {
+    return this.vmDemand[vm] / (this.vmMips[vm] * this.vmPes[vm]);
+  }
+  vmHistory(vm: number, out: Float64Array, offset: number): number {
+    const count = Math.min(this.historyCount, HISTORY_LENGTH);
+    let slot = this.historyHead;
+    for (let k = 0; k < count; k++) {
+      out[offset + k] = this.history[vm * HISTORY_LENGTH + slot];
+      slot = slot === 0 ? HISTORY_LENGTH - 1 : slot - 1;
+    }
+    return count;
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Power, allocation and integration.
+
+  private powerAt(host: number, utilisation: number): number {
+    // Sums of demands drift by a few ulps as VMs come and go: clamp into the model's domain.
+    return this.power[host].powerWatts(utilisation > 1 ? 1 : utilisation < 0 ? 0 : utilisation);
+  }
+
+  private migrationSeconds(vm: number, source: number, target: number): number {
+    return this.config.migration.durationSeconds({
+      vm,
+      source,
+      target,
+      ramMiB: this.vmRam[vm],
+      demandMips: this.vmDemand[vm],
+      sourceBandwidthMbps: this.bandwidth[source],
+      targetBandwidthMbps: this.bandwidth[target],
+    });
+  }
+
+  /** Adds the host's energy and SLA time since its last change, and its VMs' requested and allocated CPU. */
+  private integrate(host: number, now: number): void {
+    const dt = now - this.lastChange[host];
+    if (dt > 0) {
+      this.energyJoules[host] += this.hostPower[host] * dt;
+      if (this.state[host] === ON && (this.resident[host].length > 0 || this.incoming[host].length > 0)) {
+        this.activeTime += dt;
+        if (this.requestedMips[host] > this.capacity[host] * (1 + EPSILON)) this.violationTime += dt;
+      }
+    }
+    this.lastChange[host] = now;
+    const list = this.resident[host];
+    for (let i = 0; i < list.length; i++) this.integrateVm(list[i], now);
+  }
+
+  private integrateVm(vm: number, now: number): void {
+    const dt = now - this.vmLastChange[vm];
+    if (dt <= 0) return;
+    const requested = this.vmDemand[vm];
+    const allocated = this.vmAllocated[vm];
+    this.totalRequested += requested * dt;
+    this.totalAllocated += allocated * dt;
+    if (allocated < requested * (1 - EPSILON)) {
+      this.violationSum += (requested - allocated) / requested;
+      this.violationCount++;
+      if (this.vmTarget[vm] >= 0) this.migrationShortfall += (requested - allocated) * dt;
+    }
+    this.vmLastChange[vm] = now;
+  }
+
+  /** Recomputes the host's CPU shares, utilisation and power (after `integrate` at the same instant). */
+  private reallocate(host: number): void {
+    const list = this.resident[host];
+    const core = this.coreMips[host];
+    let requested = 0;
+    for (let i = 0; i < list.length; i++) {
+      const vm = list[i];
+      requested += Math.min(this.vmDemand[vm], core * this.vmPes[vm]);
+    }
+    const arriving = this.incoming[host];
+    for (let i = 0; i < arriving.length; i++) {
+      const vm = arriving[i];
+      requested += this.overhead * Math.min(this.vmDemand[vm], core * this.vmPes[vm]);
+    }
+    const capacity = this.capacity[host];
+    const scale = requested > capacity ? capacity / requested : 1;
+    for (let i = 0; i < list.length; i++) {
+      const vm = list[i];
+      const share = Math.min(this.vmDemand[vm], core * this.vmPes[vm]) * scale;
+      this.vmAllocated[vm] = this.vmTarget[vm] >= 0 ? share * (1 - this.overhead) : share;
+    }
+    this.requestedMips[host] = requested;
+    this.hostScale[host] = scale;
+    this.usedMips[host] = requested * scale;
+    this.updatePower(host);
+  }
+
+  private updatePower(host: number): void {
+    if (this.config.energy === 'max-power') {
+      this.hostPower[host] = this.power[host].maxPowerWatts;
+      return;
+    }
+    const states = this.config.powerStates;
+    switch (this.state[host]) {
+      case OFF:
+        this.hostPower[host] = 0;
+        break;
+      case ON:
+        this.hostPower[host] = this.powerAt(host, this.usedMips[host] / this.capacity[host]);
+        break;
+      case BOOTING:
+        this.hostPower[host] = states.kind === 'realistic' ? states.bootWatts : 0;
+        break;
+      case SHUTTING_DOWN:
+        this.hostPower[host] = states.kind === 'realistic' ? states.shutdownWatts : 0;
+        break;
+    }
+  }
+
+  private setState(host: number, state: number, now: number): void {
+    const previous = this.state[host];
+    if (previous === state) return;
+    this.integrate(host, now);
+    if (previous === ON && state !== ON) this.shutdownTimes.push(now - this.stateSince[host]);
+    this.state[host] = state;
+    if (state === ON) this.stateSince[host] = now;
+    const isLive = state === ON || state === BOOTING;
+    const position = this.livePosition[host];
+    if (isLive && position < 0) {
+      this.livePosition[host] = this.live.length;
+      this.live.push(host);
+    } else if (!isLive && position >= 0) {
+      const last = this.live.pop()!;
+      if (last !== host) {
+        this.live[position] = last;
+        this.livePosition[last] = position;
+      }
+      this.livePosition[host] = -1;
+      const c = this.hostClass[host];
+      if (this.classIndex[host] < this.classFloor[c]) this.classFloor[c] = this.classIndex[host];
+    }
+    this.updatePower(host);
+  }
+
+  /** After a host lost its last VM: off at once (instant), or after the idle timeout (realistic). */
+  private maybeIdle(host: number, now: number): void {
+    if (this.config.energy === 'max-power' || this.state[host] !== ON) return;
+    if (this.resident[host].length > 0 || this.incoming[host].length > 0 || this.committed[host].length > 0) return;
+    const states = this.config.powerStates;
+    if (states.kind === 'instant') {
+      this.setState(host, OFF, now);
+    } else {
+      const generation = ++this.idleGeneration[host];
+      if (now + states.idleSeconds < this.config.durationSeconds) this.sim.scheduleAt(now + states.idleSeconds, IDLE_TIMEOUT, host, generation);
+    }
+  }
+
+  private onIdleTimeout(host: number, generation: number): void {
+    if (generation !== this.idleGeneration[host] || this.state[host] !== ON) return;
+    if (this.resident[host].length > 0 || this.incoming[host].length > 0 || this.committed[host].length > 0) return;
+    const states = this.config.powerStates as Extract<PowerStates, { kind: 'realistic' }>;
+    const now = this.sim.now;
+    this.setState(host, SHUTTING_DOWN, now);
+    if (now + states.shutdownSeconds < this.config.durationSeconds) this.sim.scheduleAt(now + states.shutdownSeconds, SHUTDOWN_DONE, host);
+  }
+
+  private onShutdownDone(host: number): void {
+    this.setState(host, OFF, this.sim.now);
+    // A placement may have chosen this host while it was shutting down: boot it again.
+    if (this.committed[host].length > 0) this.wake(host);
+  }
+
+  private wake(host: number): void {
+    const now = this.sim.now;
+    const states = this.config.powerStates;
+    if (this.state[host] !== OFF) return;
+    if (states.kind === 'instant' || this.config.energy === 'max-power') {
+      this.setState(host, ON, now);
+      return;
+    }
+    this.setState(host, BOOTING, now);
+    if (now + states.bootSeconds < this.config.durationSeconds) this.sim.scheduleAt(now + states.bootSeconds, BOOT_DONE, host);
+  }
+
+  private onBootDone(host: number): void {
+    const now = this.sim.now;
+    this.setState(host, ON, now);
+    // Migrations planned to this host start now.
+    for (const vm of [...this.committed[host]]) if (this.vmPlanned[vm] === host && this.vmTarget[vm] < 0 && this.vmHost[vm] !== host) this.startMigration(vm, host);
+    this.integrate(host, now);
+    this.reallocate(host);
+    this.maybeIdle(host, now);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Committed-state bookkeeping.
+
+  private commit(vm: number, host: number): void {
+    this.committed[host].push(vm);
+    this.committedDemand[host] += this.vmDemand[vm];
+    this.committedRam[host] += this.vmRam[vm];
+    this.committedBandwidth[host] += this.vmBandwidth[vm];
+    this.hostHistoryEpoch[host] = -1;
+    this.vmPlanned[vm] = host;
+  }
+
+  private uncommit(vm: number, host: number): void {
+    const list = this.committed[host];
+    const at = list.indexOf(vm);
+    if (at < 0) throw new Error(`internal: VM ${vm} is not committed to host ${host}`);
+    list.splice(at, 1);
+    this.committedDemand[host] -= this.vmDemand[vm];
+    this.committedRam[host] -= this.vmRam[vm];
+    this.committedBandwidth[host] -= this.vmBandwidth[vm];
+    this.hostHistoryEpoch[host] = -1;
+    this.vmPlanned[vm] = -1;
+  }
+
+  private isSuitable(host: number, vm: number): boolean {
+    const demand = this.vmDemand[vm];
+    if (this.coreMips[host] * this.vmPes[vm] < demand) return false;
+    if (this.committedDemand[host] + demand > this.capacity[host] * (1 + EPSILON)) return false;
+    if (this.committedRam[host] + this.vmRam[vm] > this.ram[host]) return false;
+    if (this.committedBandwidth[host] + this.vmBandwidth[vm] > this.bandwidth[host]) return false;
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Placement.
+
+  private placeInitialVms(): void {
+    const none = new Uint8Array(this.H);
+    for (let vm = 0; vm < this.V; vm++) {
+      // Admission reserves the VM's full size (as CloudSim creates VMs at their nominal MIPS), by power-aware best
+      // fit on capacity, RAM and bandwidth; there is no history yet, so no overload test.
+      this.vmDemand[vm] = this.vmMips[vm] * this.vmPes[vm];
+      const allocation = this.config.allocation;
+      const host = allocation.kind === 'migration' ? this.findHost(vm, none, null, true) : this.firstFit(vm);
+      if (host < 0) throw new Error(`no host can take VM ${vm} (${this.vmMips[vm]} MIPS, ${this.vmRam[vm]} MiB): the data center is too small`);
+      this.commit(vm, host);
+      this.resident[host].push(vm);
+      this.ramInUse[host] += this.vmRam[vm];
+      this.vmHost[vm] = host;
+      if (this.state[host] === OFF) this.setState(host, ON, 0);
+    }
+  }
+
+  private firstFit(vm: number): number {
+    for (let h = 0; h < this.H; h++) if (this.isSuitable(h, vm)) return h;
+    return -1;
+  }
+
+  /**
+   * Power-aware best fit: the suitable, non-excluded host with the smallest power increase
+   * P(committed + demand) − P(committed), where waking a host that is off costs its whole power P(demand);
+   * lowest id on ties; the detector must not find the host overloaded with the VM. Hosts that are on are
+   * examined one by one; of the hosts that are off, only the lowest id of each class can win.
+   */
+  private findHost(vm: number, excluded: Uint8Array, detector: OverloadDetector | null, allowOff: boolean): number {
+    const candidates = this.candidateHosts;
+    const diffs = this.candidateDiffs;
+    const needsCheck = this.candidateState;
+    let count = 0;
+    const demand = this.vmDemand[vm];
+    const live = this.live;
+    for (let i = 0; i < live.length; i++) {
+      const h = live[i];
+      if (excluded[h] || !this.isSuitable(h, vm)) continue;
+      const capacity = this.capacity[h];
+      const before = this.committedDemand[h] / capacity;
+      const after = (this.committedDemand[h] + demand) / capacity;
+      candidates[count] = h;
+      diffs[count] = this.powerAt(h, after) - this.powerAt(h, before);
+      needsCheck[count] = this.committed[h].length > 0 ? 1 : 0;
+      count++;
+    }
+    if (allowOff) {
+      for (let c = 0; c < this.classHosts.length; c++) {
+        const h = this.lowestOffHost(c, excluded);
+        if (h < 0 || !this.isSuitable(h, vm)) continue;
+        candidates[count] = h;
+        diffs[count] = this.config.energy === 'max-power' ? 0 : this.powerAt(h, demand / this.capacity[h]);
+        needsCheck[count] = 0;
+        count++;
+      }
+    }
+    for (;;) {
+      let best = -1;
+      let bestDiff = Infinity;
+      let bestHost = 0;
+      for (let i = 0; i < count; i++) {
+        if (needsCheck[i] === 2) continue;
+        const d = diffs[i];
+        if (d < bestDiff || (d === bestDiff && candidates[i] < bestHost)) {
+          bestDiff = d;
+          best = i;
+          bestHost = candidates[i];
+        }
+      }
+      if (best < 0) return -1;
+      if (needsCheck[best] === 0 || detector === null || !detector.isOverloaded(this, bestHost, vm)) return bestHost;
+      needsCheck[best] = 2;
+    }
+  }
+
+  /** Lowest-id host of class `c` that is off (nothing committed) and not excluded. */
+  private lowestOffHost(c: number, excluded: Uint8Array): number {
+    const hosts = this.classHosts[c];
+    let i = this.classFloor[c];
+    while (i < hosts.length && (this.state[hosts[i]] !== OFF || this.committed[hosts[i]].length > 0)) i++;
+    this.classFloor[c] = i;
+    for (; i < hosts.length; i++) {
+      const h = hosts[i];
+      if (this.state[h] === OFF && this.committed[h].length === 0 && !excluded[h]) return h;
+    }
+    return -1;
+  }
+
+  private sortByDemand(vms: number[]): number[] {
+    const key = this.sortKey;
+    for (const vm of vms) key[vm] = this.vmDemand[vm];
+    return vms.sort((a, b) => key[b] - key[a] || a - b);
+  }
+
+  /** One consolidation round: returns [vm, target, …] and leaves the plan committed. */
+  private consolidate(detector: OverloadDetector, selector: VmSelector): number[] {
+    const H = this.H;
+    const overloaded: number[] = [];
+    const live = [...this.live].sort((a, b) => a - b);
+    for (const h of live) if (this.state[h] === ON && this.committed[h].length > 0 && detector.isOverloaded(this, h)) overloaded.push(h);
+    const plan: number[] = [];
+    const excludedTarget = new Uint8Array(H);
+    const excludedSource = new Uint8Array(H);
+    for (const h of overloaded) {
+      excludedTarget[h] = 1;
+      excludedSource[h] = 1;
+    }
+    // VMs off overloaded hosts (uncommitted from their host while a target is sought).
+    const selected: number[] = [];
+    const origin = new Map<number, number>();
+    for (const h of overloaded) {
+      for (;;) {
+        const vm = selector.select(this, h);
+        if (vm < 0) break;
+        selected.push(vm);
+        origin.set(vm, h);
+        this.uncommit(vm, h);
+        if (!detector.isOverloaded(this, h)) break;
+      }
+    }
+    for (const vm of this.sortByDemand(selected)) {
+      const target = this.findHost(vm, excludedTarget, detector, true);
+      const source = origin.get(vm)!;
+      if (target < 0) {
+        this.commit(vm, source); // stays where it is
+        continue;
+      }
+      this.commit(vm, target);
+      plan.push(vm, target);
+      excludedSource[target] = 1; // a host that receives VMs is not evacuated in the same round
+    }
+    // Underload: evacuate the least-loaded active hosts, all VMs or none, onto active hosts.
+    const sources = live.filter((h) => this.state[h] === ON && !excludedSource[h] && this.committed[h].length > 0);
+    const load = new Float64Array(H);
+    for (const h of sources) load[h] = this.committedDemand[h] / this.capacity[h];
+    sources.sort((a, b) => load[a] - load[b] || a - b);
+    for (let h = 0; h < H; h++) if (this.state[h] !== ON) excludedTarget[h] = 1;
+    for (const source of sources) {
+      if (excludedSource[source]) continue;
+      excludedSource[source] = 1;
+      excludedTarget[source] = 1;
+      const vms = this.committed[source];
+      if (vms.some((vm) => this.vmTarget[vm] >= 0)) continue; // VMs arriving: not a candidate
+      const moving = this.sortByDemand([...vms]);
+      const placed: number[] = [];
+      let ok = true;
+      for (const vm of moving) {
+        this.uncommit(vm, source);
+        const target = this.findHost(vm, excludedTarget, detector, false);
+        if (target < 0) {
+          this.commit(vm, source);
+          ok = false;
+          break;
+        }
+        this.commit(vm, target);
+        placed.push(vm, target);
+      }
+      if (!ok) {
+        for (let i = 0; i < placed.length; i += 2) {
+          this.uncommit(placed[i], placed[i + 1]);
+          this.commit(placed[i], source);
+        }
+        continue;
+      }
+      for (let i = 0; i < placed.length; i += 2) {
+        excludedSource[placed[i + 1]] = 1;
+        plan.push(placed[i], placed[i + 1]);
+      }
+    }
+    return plan;
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Migrations.
+
+  private startMigration(vm: number, target: number): void {
+    const now = this.sim.now;
+    const source = this.vmHost[vm];
+    this.integrate(source, now);
+    this.integrate(target, now);
+    this.vmTarget[vm] = target;
+    this.vmMigrationStart[vm] = now;
+    this.incoming[target].push(vm);
+    this.ramInUse[target] += this.vmRam[vm];
+    this.migrations++;
+    this.migrationsInFlight++;
+    this.startedThisTick++;
+    this.reallocate(source);
+    this.reallocate(target);
+    const done = now + this.migrationSeconds(vm, source, target);
+    if (done < this.config.durationSeconds) this.sim.scheduleAt(done, MIGRATION_DONE, vm);
+  }
+
+  private startedThisTick = 0;
+
+  private onMigrationDone(vm: number): void {
+    const now = this.sim.now;
+    const source = this.vmHost[vm];
+    const target = this.vmTarget[vm];
+    this.integrate(source, now);
+    this.integrate(target, now);
+    this.integrateVm(vm, now);
+    const list = this.resident[source];
+    list.splice(list.indexOf(vm), 1);
+    this.ramInUse[source] -= this.vmRam[vm];
+    const arriving = this.incoming[target];
+    arriving.splice(arriving.indexOf(vm), 1);
+    this.resident[target].push(vm);
+    this.vmHost[vm] = target;
+    this.vmTarget[vm] = -1;
+    this.migrationsInFlight--;
+    this.migrationTimes.push(now - this.vmMigrationStart[vm]);
+    this.reallocate(source);
+    this.reallocate(target);
+    this.maybeIdle(source, now);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Ticks.
+
+  private onTick(): void {
+    const now = this.sim.now;
+    const tick = Math.round(now / this.schedulingIntervalSeconds);
+    // 1. Account everything up to now with the old demand.
+    for (let h = 0; h < this.H; h++) this.integrate(h, now);
+    // 2. New demand from the traces, committed sums, histories.
+    this.readDemand(now);
+    // 3. Allocation and power with the new demand.
+    for (let h = 0; h < this.H; h++) if (this.resident[h].length > 0 || this.incoming[h].length > 0 || this.state[h] !== OFF) this.reallocate(h);
+    // 4. Consolidation.
+    this.startedThisTick = 0;
+    const allocation = this.config.allocation;
+    if (allocation.kind === 'migration' && now > 0) {
+      const plan = this.consolidate(allocation.detector, allocation.selector);
+      for (let i = 0; i < plan.length; i += 2) {
+        const vm = plan[i];
+        const target = plan[i + 1];
+        if (this.state[target] === OFF) this.wake(target);
+        if (this.state[target] === ON) this.startMigration(vm, target);
+        // A booting target: the migration starts when the boot completes (onBootDone).
+      }
+    }
+    if (now > 0) this.sample(now);
+    this.config.onProgress?.(now / this.config.durationSeconds);
+    const next = (tick + 1) * this.schedulingIntervalSeconds;
+    if (next < this.config.durationSeconds) this.sim.scheduleAt(next, TICK);
+  }
+
+  private readDemand(now: number): void {
+    const interval = this.config.sampleIntervalSeconds;
+    const samples = this.config.samplesPerVm;
+    const position = now / interval;
+    const i1 = Math.min(Math.floor(position), samples - 1);
+    const i2 = Math.min(i1 + 1, samples - 1);
+    const fraction = position - Math.floor(position);
+    const data = this.config.utilisation;
+    this.historyHead = (this.historyHead + 1) % HISTORY_LENGTH;
+    this.historyCount++;
+    this.historyEpoch++;
+    const head = this.historyHead;
+    for (let vm = 0; vm < this.V; vm++) {
+      const base = vm * samples;
+      const u1 = data[base + i1];
+      const utilisation = fraction === 0 ? u1 : u1 + (data[base + i2] - u1) * fraction;
+      this.vmDemand[vm] = utilisation * this.vmMips[vm] * this.vmPes[vm];
+      this.history[vm * HISTORY_LENGTH + head] = utilisation;
+    }
+    for (let h = 0; h < this.H; h++) {
+      const list = this.committed[h];
+      let demand = 0;
+      for (let i = 0; i < list.length; i++) demand += this.vmDemand[list[i]];
+      this.committedDemand[h] = demand;
+    }
+  }
+
+  private sample(now: number): void {
+    const H = this.H;
+    let energy = 0;
+    let active = 0;
+    let used = 0;
+    let capacity = 0;
+    let overloaded = 0;
+    const s = this.sampleIndex;
+    const samples = this.hostPowerSeries.length / H;
+    for (let h = 0; h < H; h++) {
+      energy += this.energyJoules[h];
+      if (s < samples) {
+        this.hostPowerSeries[h * samples + s] = this.hostPower[h];
+        this.hostUtilSeries[h * samples + s] = this.state[h] === ON ? this.usedMips[h] / this.capacity[h] : 0;
+      }
+      if (this.state[h] === ON) {
+        active++;
+        used += this.usedMips[h];
+        capacity += this.capacity[h];
+        if (this.requestedMips[h] > this.capacity[h] * (1 + EPSILON)) overloaded++;
+      }
+    }
+    const dt = now - this.lastSampleTime;
+    const requested = this.totalRequested - this.lastSampleRequested;
+    const allocated = this.totalAllocated - this.lastSampleAllocated;
+    const series = this.series;
+    series.time.push(now);
+    series.power.push(dt > 0 ? (energy - this.lastSampleEnergy) / dt : 0);
+    series.active.push(active);
+    series.util.push(capacity > 0 ? used / capacity : 0);
+    series.inFlight.push(this.migrationsInFlight);
+    series.started.push(this.startedThisTick);
+    series.overloaded.push(active > 0 ? overloaded / active : 0);
+    series.sla.push(requested > 0 ? (requested - allocated) / requested : 0);
+    this.lastSampleTime = now;
+    this.lastSampleEnergy = energy;
+    this.lastSampleRequested = this.totalRequested;
+    this.lastSampleAllocated = this.totalAllocated;
+    this.sampleIndex++;
+  }
+
+  private finish(): FluidResult {
+    const end = this.config.durationSeconds;
+    for (let h = 0; h < this.H; h++) this.integrate(h, end);
+    for (let vm = 0; vm < this.V; vm++) this.integrateVm(vm, end);
+    if (end > this.lastSampleTime) this.sample(end);
+    let energy = 0;
+    for (let h = 0; h < this.H; h++) energy += this.energyJoules[h];
+    const energyKwh = energy / 3.6e6;
+    const slatah = this.activeTime > 0 ? this.violationTime / this.activeTime : 0;
+    const pdm = this.totalRequested > 0 ? this.migrationShortfall / this.totalRequested : 0;
+    const slav = slatah * pdm;
+    const [meanShutdown, stdevShutdown] = meanAndStdev(this.shutdownTimes);
+    const [meanMigration, stdevMigration] = meanAndStdev(this.migrationTimes);
+    const samples = this.sampleIndex;
+    const total = this.hostPowerSeries.length / this.H;
+    const trim = (a: Float64Array): Float64Array => {
+      if (samples === total) return a;
+      const out = new Float64Array(this.H * samples);
+      for (let h = 0; h < this.H; h++) out.set(a.subarray(h * total, h * total + samples), h * samples);
+      return out;
+    };
+    const series = this.series;
+    return {
+      summary: {
+        hosts: this.H,
+        vms: this.V,
+        energy_kwh: energyKwh,
+        migrations: this.migrations,
+        slatah,
+        pdm,
+        slav,
+        esv: energyKwh * slav,
+        overall_sla_violation: this.totalRequested > 0 ? (this.totalRequested - this.totalAllocated) / this.totalRequested : 0,
+        average_sla_violation: this.violationCount > 0 ? this.violationSum / this.violationCount : 0,
+        host_shutdowns: this.shutdownTimes.length,
+        mean_time_before_host_shutdown_s: meanShutdown,
+        stdev_time_before_host_shutdown_s: stdevShutdown,
+        mean_migration_time_s: meanMigration,
+        stdev_migration_time_s: stdevMigration,
+        sim_seconds: end,
+        events: this.sim.events,
+      },
+      dataCenter: {
+        timeSeconds: Float64Array.from(series.time),
+        powerWatts: Float64Array.from(series.power),
+        activeHosts: Float64Array.from(series.active),
+        utilisation: Float64Array.from(series.util),
+        migrationsInFlight: Float64Array.from(series.inFlight),
+        migrationsStarted: Float64Array.from(series.started),
+        overloadedHostFraction: Float64Array.from(series.overloaded),
+        slaViolation: Float64Array.from(series.sla),
+      },
+      hosts: { hostCount: this.H, sampleCount: samples, powerWatts: trim(this.hostPowerSeries), utilisation: trim(this.hostUtilSeries) },
+    };
+  }
+}

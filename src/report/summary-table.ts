@@ -1,0 +1,156 @@
+/**
+ * The summary table of an HTML report: every {@link RunSummary} field with a label, a unit and a human format.
+ *
+ * Fractions (stored as 0..1 in JSON and CSV) are shown as percent and labelled so; durations in seconds also
+ * get a readable form (`5,400 s (90 min)`). Display numbers use fixed, locale-independent rules so the page is
+ * the same on every machine.
+ */
+
+import type { RunSummary } from '../metrics/run-result.js';
+import { escapeHtml } from './html-escape.js';
+import { formatNumber } from './number-format.js';
+
+/** How a summary value is shown. */
+type ValueKind = 'text' | 'count' | 'number' | 'percent' | 'seconds';
+
+interface SummaryRow {
+  field: keyof RunSummary;
+  label: string;
+  unit: string;
+  kind: ValueKind;
+}
+
+interface SummaryGroup {
+  title: string;
+  rows: SummaryRow[];
+}
+
+/** The table layout. Every RunSummary field appears exactly once (checked at compile time below). */
+const SUMMARY_GROUPS = [
+  {
+    title: 'Run',
+    rows: [
+      { field: 'scenario', label: 'Scenario', unit: '', kind: 'text' },
+      { field: 'mode', label: 'Model mode', unit: '', kind: 'text' },
+      { field: 'seed', label: 'Seed', unit: '', kind: 'text' },
+      { field: 'hosts', label: 'Hosts', unit: 'hosts', kind: 'count' },
+      { field: 'vms', label: 'Virtual machines', unit: 'VMs', kind: 'count' },
+      { field: 'sim_seconds', label: 'Simulated time', unit: 's', kind: 'seconds' },
+      { field: 'events', label: 'Events processed', unit: 'events', kind: 'count' },
+      { field: 'wall_seconds', label: 'Wall-clock time of the simulation', unit: 's', kind: 'number' },
+    ],
+  },
+  {
+    title: 'Energy and SLA',
+    rows: [
+      { field: 'energy_kwh', label: 'Energy', unit: 'kWh', kind: 'number' },
+      { field: 'slatah', label: 'SLA time per active host (SLATAH)', unit: '% (fraction)', kind: 'percent' },
+      { field: 'pdm', label: 'Performance degradation due to migration (PDM)', unit: '% (fraction)', kind: 'percent' },
+      { field: 'slav', label: 'SLA violation, SLAV = SLATAH × PDM', unit: '% (fraction)', kind: 'percent' },
+      { field: 'esv', label: 'Energy × SLAV (ESV)', unit: 'kWh', kind: 'number' },
+      { field: 'overall_sla_violation', label: 'Overall SLA violation (unallocated / requested CPU)', unit: '% (fraction)', kind: 'percent' },
+      { field: 'average_sla_violation', label: 'Average SLA violation (per VM and interval with a shortfall)', unit: '% (fraction)', kind: 'percent' },
+    ],
+  },
+  {
+    title: 'Hosts and migrations',
+    rows: [
+      { field: 'migrations', label: 'Migrations started', unit: 'migrations', kind: 'count' },
+      { field: 'mean_migration_time_s', label: 'Mean migration time', unit: 's', kind: 'seconds' },
+      { field: 'stdev_migration_time_s', label: 'Standard deviation of migration time', unit: 's', kind: 'seconds' },
+      { field: 'host_shutdowns', label: 'Host shutdowns', unit: 'shutdowns', kind: 'count' },
+      { field: 'mean_time_before_host_shutdown_s', label: 'Mean active time before a host shutdown', unit: 's', kind: 'seconds' },
+      { field: 'stdev_time_before_host_shutdown_s', label: 'Standard deviation of active time before a shutdown', unit: 's', kind: 'seconds' },
+    ],
+  },
+] as const satisfies readonly SummaryGroup[];
+
+type ShownField = (typeof SUMMARY_GROUPS)[number]['rows'][number]['field'];
+/** Fails to compile, naming the field, when a RunSummary field is added but not shown. */
+const everyFieldShown: [Exclude<keyof RunSummary, ShownField>] extends [never] ? true : Exclude<keyof RunSummary, ShownField> = true;
+void everyFieldShown;
+
+/** Summary fields that describe the machine the run happened on rather than the run; see `includeWallClock`. */
+export const WALL_CLOCK_FIELDS: readonly (keyof RunSummary)[] = ['wall_seconds'];
+
+/**
+ * Renders the summary as an HTML table with one row group per topic.
+ *
+ * @param summary the run's summary.
+ * @param includeWallClock whether to show {@link WALL_CLOCK_FIELDS}, which differ between identical runs.
+ * @returns a `<table>` element; each row carries `data-field` with the RunSummary field name.
+ */
+export function renderSummaryTable(summary: RunSummary, includeWallClock: boolean): string {
+  const parts: string[] = [
+    '<table class="summary">',
+    '<thead><tr><th scope="col">Metric</th><th scope="col" class="value">Value</th><th scope="col">Unit</th><th scope="col">Field</th></tr></thead>',
+  ];
+  for (const group of SUMMARY_GROUPS) {
+    parts.push(`<tbody><tr class="group"><th colspan="4" scope="rowgroup">${escapeHtml(group.title)}</th></tr>`);
+    for (const row of group.rows as readonly SummaryRow[]) {
+      if (!includeWallClock && WALL_CLOCK_FIELDS.includes(row.field)) continue;
+      const value = summary[row.field];
+      // Durations get a readable form next to their unit: "86,400 | s (24 h)".
+      const readable = row.kind === 'seconds' && typeof value === 'number' ? formatDuration(value) : '';
+      const unit = escapeHtml(row.unit) + (readable === '' ? '' : ` (${readable})`);
+      parts.push(
+        `<tr data-field="${row.field}"><td>${escapeHtml(row.label)}</td>` +
+          `<td class="value">${formatSummaryValue(value, row.kind)}</td>` +
+          `<td class="unit">${unit}</td><td class="field"><code>${row.field}</code></td></tr>`,
+      );
+    }
+    parts.push('</tbody>');
+  }
+  parts.push('</table>');
+  return parts.join('\n');
+}
+
+/** Formats one summary value as HTML (already escaped). */
+function formatSummaryValue(value: string | number, kind: ValueKind): string {
+  if (typeof value === 'string') return escapeHtml(value);
+  switch (kind) {
+    case 'text':
+      return escapeHtml(String(value));
+    case 'count':
+    case 'number':
+    case 'seconds':
+      return formatDisplayNumber(value);
+    case 'percent':
+      return Number.isFinite(value) ? `${formatDisplayNumber(value * 100)} %` : formatDisplayNumber(value);
+  }
+}
+
+/**
+ * Formats a number for people: four significant digits (whole numbers from 1,000 up), thousands separated
+ * by commas, a true minus sign, never an exponent. `NaN` shows as an en dash (not available).
+ *
+ * @example
+ * formatDisplayNumber(86520.47); // '86,520'
+ * formatDisplayNumber(0.0012345); // '0.001235'
+ * formatDisplayNumber(12.5);      // '12.5'
+ */
+export function formatDisplayNumber(value: number): string {
+  if (Number.isNaN(value)) return '–';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
+  const magnitude = Math.abs(value);
+  const rounded = magnitude >= 1000 ? Math.round(magnitude) : Number(magnitude.toPrecision(4));
+  const text = formatNumber(rounded);
+  const point = text.indexOf('.');
+  const integerPart = point < 0 ? text : text.slice(0, point);
+  const grouped = integerPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const signed = (value < 0 && rounded !== 0 ? '−' : '') + grouped + (point < 0 ? '' : text.slice(point));
+  return signed;
+}
+
+/**
+ * A readable form of a duration in seconds, or `''` when seconds are already readable (under two minutes).
+ *
+ * @example formatDuration(5400); // '1.5 h'
+ */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 120) return '';
+  const withUnit = (amount: number, unit: string): string => `${formatDisplayNumber(Number(amount.toFixed(1)))} ${unit}`;
+  if (seconds < 2 * 3600) return withUnit(seconds / 60, 'min');
+  if (seconds < 2 * 86400) return withUnit(seconds / 3600, 'h');
+  return withUnit(seconds / 86400, 'days');
+}
