@@ -22,7 +22,7 @@
  */
 import { Simulator } from '../../kernel/simulator.js';
 import type { PowerModel } from '../../model/power-model.js';
-import type { MigrationModel } from '../../mechanisms/migration/migration-model.js';
+import type { MigrationModel, MigrationRequest } from '../../mechanisms/migration/migration-model.js';
 import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
 import { meanAndStdev } from '../../metrics/sla-accumulator.js';
 import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../policies/consolidation/overload-detection.js';
@@ -248,6 +248,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
     this.hostHistoryEpoch = new Float64Array(H).fill(-1);
     this.candidateHosts = new Int32Array(H);
+    this.largestVm = new Int32Array(H).fill(-2);
     this.candidateDiffs = new Float64Array(H);
     this.candidateState = new Uint8Array(H);
     this.sortKey = new Float64Array(V);
@@ -293,9 +294,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     return n;
   }
 
-  private addHistory(out: Float64Array, offset: number, vm: number, host: number): void {
+  private addHistory(out: Float64Array, offset: number, vm: number, host: number, sign = 1): void {
     const count = Math.min(this.historyCount, HISTORY_LENGTH);
-    const weight = this.vmMips[vm] * this.vmPes[vm] / this.capacity[host];
+    const weight = (sign * this.vmMips[vm] * this.vmPes[vm]) / this.capacity[host];
     const base = vm * HISTORY_LENGTH;
     let slot = this.historyHead;
     for (let k = 0; k < count; k++) {
@@ -304,13 +305,30 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     }
   }
 
+  /**
+   * The migration time of the host's VM with the most RAM (with the CloudSim migration model that is the
+   * longest one; a model where time also depends on other VM properties would need the full maximum).
+   */
   maxVmMigrationSeconds(host: number, withVm: number): number {
-    const list = this.committed[host];
-    let longest = 0;
-    for (let i = 0; i < list.length; i++) longest = Math.max(longest, this.migrationSeconds(list[i], host, host));
-    if (withVm >= 0) longest = Math.max(longest, this.migrationSeconds(withVm, host, host));
-    return longest;
+    let vm = this.largestCommittedVm(host);
+    if (withVm >= 0 && (vm < 0 || this.vmRam[withVm] > this.vmRam[vm])) vm = withVm;
+    return vm < 0 ? 0 : this.migrationSeconds(vm, host, host);
   }
+
+  /** The committed VM with the most RAM (lowest index on ties), cached until the committed list changes. */
+  private largestCommittedVm(host: number): number {
+    let vm = this.largestVm[host];
+    if (vm === -2) {
+      vm = -1;
+      const list = this.committed[host];
+      for (let i = 0; i < list.length; i++) if (vm < 0 || this.vmRam[list[i]] > this.vmRam[vm]) vm = list[i];
+      this.largestVm[host] = vm;
+    }
+    return vm;
+  }
+
+  /** Per host: the committed VM with the most RAM, −1 for none, −2 when unknown. */
+  private readonly largestVm: Int32Array;
 
   vmCountOn(host: number): number {
     return this.committed[host].length;
@@ -346,16 +364,27 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   }
 
   private migrationSeconds(vm: number, source: number, target: number): number {
-    return this.config.migration.durationSeconds({
-      vm,
-      source,
-      target,
-      ramMiB: this.vmRam[vm],
-      demandMips: this.vmDemand[vm],
-      sourceBandwidthMbps: this.bandwidth[source],
-      targetBandwidthMbps: this.bandwidth[target],
-    });
+    // One request object, reused: this is asked for every overload test.
+    const request = this.migrationRequest;
+    request.vm = vm;
+    request.source = source;
+    request.target = target;
+    request.ramMiB = this.vmRam[vm];
+    request.demandMips = this.vmDemand[vm];
+    request.sourceBandwidthMbps = this.bandwidth[source];
+    request.targetBandwidthMbps = this.bandwidth[target];
+    return this.config.migration.durationSeconds(request);
   }
+
+  private readonly migrationRequest: MigrationRequest = {
+    vm: 0,
+    source: 0,
+    target: 0,
+    ramMiB: 0,
+    demandMips: 0,
+    sourceBandwidthMbps: 0,
+    targetBandwidthMbps: 0,
+  };
 
   /** Adds the host's energy and SLA time since its last change, and its VMs' requested and allocated CPU. */
   private integrate(host: number, now: number): void {
@@ -519,7 +548,10 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.committedDemand[host] += this.vmDemand[vm];
     this.committedRam[host] += this.vmRam[vm];
     this.committedBandwidth[host] += this.vmBandwidth[vm];
-    this.hostHistoryEpoch[host] = -1;
+    // Keep the host's history sum current instead of rebuilding it (a host may hold many VMs).
+    if (this.hostHistoryEpoch[host] === this.historyEpoch) this.addHistory(this.hostHistoryCache, host * HISTORY_LENGTH, vm, host, 1);
+    const largest = this.largestVm[host];
+    if (largest !== -2 && (largest < 0 || this.vmRam[vm] > this.vmRam[largest] || (this.vmRam[vm] === this.vmRam[largest] && vm < largest))) this.largestVm[host] = vm;
     this.vmPlanned[vm] = host;
   }
 
@@ -531,7 +563,16 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.committedDemand[host] -= this.vmDemand[vm];
     this.committedRam[host] -= this.vmRam[vm];
     this.committedBandwidth[host] -= this.vmBandwidth[vm];
-    this.hostHistoryEpoch[host] = -1;
+    if (list.length === 0) {
+      // Exact zeros for an empty host (subtraction could leave a few ulps).
+      this.committedDemand[host] = 0;
+      this.committedRam[host] = 0;
+      this.committedBandwidth[host] = 0;
+      this.hostHistoryEpoch[host] = -1;
+    } else if (this.hostHistoryEpoch[host] === this.historyEpoch) {
+      this.addHistory(this.hostHistoryCache, host * HISTORY_LENGTH, vm, host, -1);
+    }
+    if (this.largestVm[host] === vm) this.largestVm[host] = -2;
     this.vmPlanned[vm] = -1;
   }
 
@@ -573,7 +614,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
    * Power-aware best fit: the suitable, non-excluded host with the smallest power increase
    * P(committed + demand) − P(committed), where waking a host that is off costs its whole power P(demand);
    * lowest id on ties; the detector must not find the host overloaded with the VM. Hosts that are on are
-   * examined one by one; of the hosts that are off, only the lowest id of each class can win.
+   * examined one by one; of the hosts that are off, only the lowest id of each class can win. The detector runs
+   * lazily, on the best remaining candidate only.
    */
   private findHost(vm: number, excluded: Uint8Array, detector: OverloadDetector | null, allowOff: boolean): number {
     const candidates = this.candidateHosts;
