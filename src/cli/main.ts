@@ -25,6 +25,8 @@ export function buildProgram(): Command {
     .description('Energy- and resource-aware VM management: a deterministic data-center simulator')
     .version('0.1.0')
     .showHelpAfterError()
+    // `sweep` and `sweep merge` both have --out: options belong to the command they follow.
+    .enablePositionalOptions()
     .exitOverride();
   program
     .command('run')
@@ -46,6 +48,7 @@ export function buildProgram(): Command {
   program.command('schema').description('print the JSON Schema of the scenario format').action(schemaCommand);
   const sweep = program
     .command('sweep')
+    .enablePositionalOptions()
     .description('run a parameter grid × seeds in parallel (see docs/sweeps.md)')
     .argument('<sweep>', 'sweep file (YAML or JSON)')
     .option('--jobs <n>', 'worker threads (default: number of cores)', integer)

@@ -3,6 +3,7 @@ import { runScenario } from '../backends/simulator/run.js';
 import type { RunSummary } from '../metrics/run-result.js';
 import { loadScenario } from './load-scenario.js';
 import { writeRunOutput } from './output.js';
+import { checkOutputDirectory } from '../util/atomic-output.js';
 import { createProgress } from './progress.js';
 
 interface RunFlags {
@@ -15,18 +16,23 @@ interface RunFlags {
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const scenario = loadScenario(file, { sets: flags.set, seed: flags.seed });
+  const outDir = flags.out === false ? undefined : (flags.out ?? `out/${scenario.name}`);
+  // Refuse an unusable output directory before spending time on the run.
+  if (outDir) await checkOutputDirectory(outDir);
   const progress = createProgress(process.stderr, flags.quiet || flags.json);
   progress.update(0, 1, scenario.name);
   const result = runScenario(scenario, file);
   progress.update(1, 1, scenario.name);
   progress.finish();
-  const outDir = flags.out === false ? undefined : (flags.out ?? `out/${scenario.name}`);
   if (outDir) await writeRunOutput(outDir, scenario, result);
   if (flags.json) {
     // process_cpu_seconds: user + system CPU of this whole process so far (start-up, loading, run, output),
     // the figure the benchmarks compare with CloudSim's JVM user time.
     const cpu = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ ...result.summary, process_cpu_seconds: (cpu.user + cpu.system) / 1e6 })}\n`);
+    const usage = process.resourceUsage();
+    process.stdout.write(
+      `${JSON.stringify({ ...result.summary, process_cpu_seconds: (cpu.user + cpu.system) / 1e6, max_rss_mib: usage.maxRSS / 1024 })}\n`,
+    );
   } else {
     process.stdout.write(formatSummary(result.summary));
     if (outDir) process.stdout.write(`\nwrote ${outDir}/ (summary.json, datacenter.csv, hosts.csv, report.html)\n`);

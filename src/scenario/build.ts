@@ -91,9 +91,10 @@ export function buildScenario(scenario: Scenario, scenarioFile: string): BuiltSc
     const assignment = scenario.vms.assignment;
     let order: { type: number; trace: string }[] | undefined;
     if (assignment.kind === 'order-file') {
-      order = readVmOrder(resolveScenarioPath(assignment.file, scenarioFile, workload.day), vmTypes.length);
+      const orderFile = resolveScenarioPath(assignment.file, scenarioFile, workload.day);
+      order = inField(scenarioFile, 'vms.assignment.file', () => readVmOrder(orderFile, vmTypes.length));
     }
-    const day = readPlanetLabDay(directory, order?.map((o) => o.trace));
+    const day = inField(scenarioFile, 'workload.directory', () => readPlanetLabDay(directory, order?.map((o) => o.trace)));
     traceNames = day.names;
     utilisation = day.utilisation;
     samplesPerVm = day.sampleCount;
@@ -115,6 +116,21 @@ export function buildScenario(scenario: Scenario, scenarioFile: string): BuiltSc
     return { type: t.name, mips: t.mips, pes: t.pes, ramMiB: t.ramMiB, bandwidthMbps: t.bandwidthMbps, sizeMB: t.sizeMB, trace };
   });
   return { hosts, vms, utilisation, samplesPerVm, sampleIntervalSeconds, streams };
+}
+
+/**
+ * Runs a file reader for a scenario field; a missing file or directory is reported with the scenario file and
+ * the field that named it (problems inside a trace file already carry that file and line).
+ */
+function inField<T>(scenarioFile: string, field: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UserError && /: (trace directory not found|VM-order file not found|expected a directory)/.test(error.message)) {
+      throw new UserError(`${scenarioFile}: ${field}: ${error.message}`, error.issues);
+    }
+    throw error;
+  }
 }
 
 function blockOrRandom(scenario: Scenario, streams: RandomStreams): (index: number, count: number) => number {

@@ -92,6 +92,14 @@ export async function writeOutputDirectory(dir: string, files: Readonly<Record<s
 
 type Existing = 'absent' | 'empty' | 'previous-output';
 
+/**
+ * Checks, before any work is done, that `dir` could be written by {@link writeOutputDirectory}: absent, empty,
+ * or a previous Hyperwatt output. Throws the same UserError that writing would.
+ */
+export async function checkOutputDirectory(dir: string): Promise<void> {
+  await inspectExisting(dir, resolve(dir));
+}
+
 async function inspectExisting(dir: string, target: string): Promise<Existing> {
   let stats;
   try {
