@@ -10,7 +10,7 @@
  * - `rs` random selection, from the seeded stream `vm-selection` (CloudSim's is unseeded and not reproducible).
  */
 import type { RandomStream } from '../../kernel/random.js';
-import { rSquaredWithIntercept } from '../../util/statistics.js';
+import { allRSquared, rSquaredWithIntercept } from '../../util/statistics.js';
 import { HISTORY_LENGTH } from './overload-detection.js';
 
 /** What a selection policy may know about a host's VMs. */
@@ -85,6 +85,9 @@ class MaximumCorrelation implements VmSelector {
   readonly name = 'mc';
   private readonly fallback = new MinimumMigrationTime();
   private histories = new Float64Array(0);
+  private x = new Float64Array(0);
+  private y = new Float64Array(0);
+  private r2 = new Float64Array(0);
   select(view: HostVmView, host: number): number {
     const vms: number[] = [];
     const count = view.vmCountOn(host);
@@ -100,9 +103,31 @@ class MaximumCorrelation implements VmSelector {
     // CloudSim regresses each VM's m newest values on the other n − 1 VMs'; it needs m ≥ n observations and at
     // least one regressor, otherwise Apache throws and CloudSim falls back to MMT.
     if (n < 2 || m < n) return this.fallback.select(view, host);
+    // Fast path: all R² from one inverse of the cross-product matrix. It is used only when the matrix is well
+    // conditioned and the winner is clear (top two more than 1e-9 apart); otherwise the R² values come from
+    // Householder QR exactly as Apache computes them, so ties and degenerate cases go the way CloudSim's do.
+    if (this.r2.length < n) this.r2 = new Float64Array(n * 2);
+    if (allRSquared(this.histories, n, m, HISTORY_LENGTH, this.r2)) {
+      let best = 0;
+      let second = -Infinity;
+      let bestValue = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const value = this.r2[i];
+        if (value > bestValue) {
+          second = bestValue;
+          bestValue = value;
+          best = i;
+        } else if (value > second) {
+          second = value;
+        }
+      }
+      if (bestValue > Number.MIN_VALUE && bestValue - second > 1e-9) return vms[best];
+    }
     const k = n - 1;
-    const x = new Float64Array(m * k);
-    const y = new Float64Array(m);
+    if (this.x.length < m * k) this.x = new Float64Array(m * k * 2);
+    if (this.y.length < m) this.y = new Float64Array(HISTORY_LENGTH);
+    const x = this.x;
+    const y = this.y;
     let bestIndex = 0;
     let bestMetric = Number.MIN_VALUE; // Java's Double.MIN_VALUE: the smallest positive double, as in CloudSim.
     for (let i = 0; i < n; i++) {
