@@ -64,6 +64,8 @@ export interface FluidConfig {
   migration: MigrationModel;
   powerStates: PowerStates;
   onProgress?: (fraction: number) => void;
+  /** Check the model's invariants after every tick and migration (tests; slow). */
+  checkInvariants?: boolean;
 }
 
 export interface FluidResult {
@@ -804,6 +806,48 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.reallocate(source);
     this.reallocate(target);
     this.maybeIdle(source, now);
+    if (this.config.checkInvariants) this.assertInvariants();
+  }
+
+  /**
+   * The model's invariants: every VM resident on exactly one host and committed to exactly one; a migrating VM is
+   * in its target's arriving list; memory in use and committed within each host's RAM; committed sums equal to
+   * their lists; shares never above demand; hosts with VMs are on. Throws on the first violation.
+   */
+  assertInvariants(): void {
+    const residentCount = new Int32Array(this.V);
+    const committedCount = new Int32Array(this.V);
+    for (let h = 0; h < this.H; h++) {
+      let ram = 0;
+      for (const vm of this.resident[h]) {
+        residentCount[vm]++;
+        ram += this.vmRam[vm];
+        if (this.vmHost[vm] !== h) throw new Error(`invariant: VM ${vm} resident on ${h} but vmHost ${this.vmHost[vm]}`);
+        if (this.vmAllocated[vm] > this.vmDemand[vm] * (1 + 1e-9) + 1e-9) throw new Error(`invariant: VM ${vm} allocated more than it asks`);
+      }
+      for (const vm of this.incoming[h]) {
+        ram += this.vmRam[vm];
+        if (this.vmTarget[vm] !== h) throw new Error(`invariant: VM ${vm} arriving on ${h} but its target is ${this.vmTarget[vm]}`);
+      }
+      if (ram > this.ram[h] + 1e-6) throw new Error(`invariant: host ${h} holds ${ram} MiB of ${this.ram[h]}`);
+      let committedRam = 0;
+      let committedDemand = 0;
+      for (const vm of this.committed[h]) {
+        committedCount[vm]++;
+        committedRam += this.vmRam[vm];
+        committedDemand += this.vmDemand[vm];
+      }
+      if (committedRam > this.ram[h] + 1e-6) throw new Error(`invariant: host ${h} has ${committedRam} MiB committed of ${this.ram[h]}`);
+      if (Math.abs(committedRam - this.committedRam[h]) > 1e-6) throw new Error(`invariant: host ${h} committed RAM sum drifted`);
+      if (Math.abs(committedDemand - this.committedDemand[h]) > 1e-6 * Math.max(1, committedDemand)) throw new Error(`invariant: host ${h} committed demand sum drifted`);
+      if ((this.resident[h].length > 0 || this.incoming[h].length > 0) && this.state[h] === OFF) throw new Error(`invariant: host ${h} is off with VMs`);
+    }
+    for (let vm = 0; vm < this.V; vm++) {
+      if (residentCount[vm] !== 1) throw new Error(`invariant: VM ${vm} resident on ${residentCount[vm]} hosts`);
+      if (committedCount[vm] !== 1) throw new Error(`invariant: VM ${vm} committed to ${committedCount[vm]} hosts`);
+      const target = this.vmTarget[vm];
+      if (target >= 0 && !this.incoming[target].includes(vm)) throw new Error(`invariant: VM ${vm} migrating to ${target} but not arriving there`);
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -833,6 +877,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     }
     if (now > 0) this.sample(now);
     this.config.onProgress?.(now / this.config.durationSeconds);
+    if (this.config.checkInvariants) this.assertInvariants();
     const next = (tick + 1) * this.schedulingIntervalSeconds;
     if (next < this.config.durationSeconds) this.sim.scheduleAt(next, TICK);
   }
