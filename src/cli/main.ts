@@ -5,10 +5,16 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isUserError } from '../util/user-error.js';
-import { runCommand } from './run.js';
-import { validateCommand } from './validate.js';
-import { schemaCommand } from './schema.js';
-import { sweepCommand, sweepMergeCommand } from './sweep.js';
+
+// Commands are loaded when they run, so that start-up only pays for the command used (the scenario schema, the
+// report's assets and the worker pool are not needed by `--help` or `schema`).
+const runCommand = async (...args: Parameters<typeof import('./run.js').runCommand>) => (await import('./run.js')).runCommand(...args);
+const validateCommand = async (...args: Parameters<typeof import('./validate.js').validateCommand>) =>
+  (await import('./validate.js')).validateCommand(...args);
+const schemaCommand = async () => (await import('./schema.js')).schemaCommand();
+const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').sweepCommand>) => (await import('./sweep.js')).sweepCommand(...args);
+const sweepMergeCommand = async (...args: Parameters<typeof import('./sweep.js').sweepMergeCommand>) =>
+  (await import('./sweep.js')).sweepMergeCommand(...args);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

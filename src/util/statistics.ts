@@ -176,20 +176,27 @@ export function rSquaredWithIntercept(x: Float64Array, y: Float64Array, m: numbe
     const rowBase = row * m;
     for (let i = 0; i < row; i++) qty[i] -= yRow * a[rowBase + i];
   }
-  let mean = 0;
-  for (let r = 0; r < m; r++) mean += y[r];
-  mean /= m;
   let ssr = 0;
-  let ssto = 0;
   for (let r = 0; r < m; r++) {
     let fitted = beta[0];
     const row = r * k;
     for (let c = 0; c < k; c++) fitted += beta[c + 1] * x[row + c];
     const residual = y[r] - fitted;
     ssr += residual * residual;
-    ssto += (y[r] - mean) * (y[r] - mean);
   }
-  return 1 - ssr / ssto;
+  // Total sum of squares as Apache's SecondMoment accumulates it (incremental mean), so that R² values that are
+  // equal in exact arithmetic (VMs with identical histories) compare the way CloudSim's do.
+  let n = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let r = 0; r < m; r++) {
+    n++;
+    const dev = y[r] - m1;
+    const nDev = dev / n;
+    m1 += nDev;
+    m2 += (n - 1) * dev * nDev;
+  }
+  return 1 - ssr / m2;
 }
 
 let qrScratch = new Float64Array(0);

@@ -108,8 +108,13 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private readonly allocated: number[][];
   /** Host.vmsMigratingIn (also the scheduler's list: they always agree). */
   private readonly migratingIn: number[][];
-  /** The scheduler's vmsMigratingOut, whose entries can outlive the migration (a CloudSim quirk); only membership matters. */
-  private readonly migratingOut: Set<number>[];
+  /**
+   * The schedulers' vmsMigratingOut lists, whose entries can outlive the migration (a CloudSim quirk). Only
+   * membership matters; it is stored per VM (the hosts whose list holds it: a few) with a count per host, because
+   * placement must clear one VM's entries on many hosts at once.
+   */
+  private readonly vmOutHosts: number[][];
+  private readonly hostOutCount: Int32Array;
   // VM constants and state.
   private readonly vmMips: Float64Array;
   private readonly vmPes: Int32Array;
@@ -188,7 +193,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.storedRequest = Array.from({ length: H }, () => []);
     this.allocated = Array.from({ length: H }, () => []);
     this.migratingIn = Array.from({ length: H }, () => []);
-    this.migratingOut = Array.from({ length: H }, () => new Set<number>());
+    this.hostOutCount = new Int32Array(H);
     this.vmMips = new Float64Array(V);
     this.vmPes = new Int32Array(V);
     this.vmRam = new Float64Array(V);
@@ -203,6 +208,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       this.vmSize[v] = spec.sizeMB;
     }
     this.vmHost = new Int32Array(V).fill(-1);
+    this.vmOutHosts = Array.from({ length: V }, () => []);
     this.vmRequested = new Float64Array(V);
     this.vmInMigration = new Uint8Array(V);
     this.vmInstantiating = new Uint8Array(V);
@@ -301,15 +307,24 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     return i + 2;
   }
 
+  /**
+   * A VM appended to a host's list adds its history last, exactly as CloudSim's sum over the list would: update a
+   * valid cache in place instead of rebuilding it (removals, which change the order of additions, invalidate it).
+   */
+  private appendToHistoryCache(host: number, vm: number): void {
+    if (this.hostHistoryEpoch[host] === this.historyEpoch) this.addVmHistory(this.hostHistoryCache, host * HISTORY_LENGTH, vm, host);
+  }
+
   private addVmHistory(out: Float64Array, offset: number, vm: number, host: number): void {
     const n = this.vmHistoryLength[vm];
     const head = this.vmHistoryHead[vm];
     const base = vm * HISTORY_LENGTH;
     const mips = this.vmMips[vm];
     const hostMips = this.hostMips[host];
+    let slot = head;
     for (let k = 0; k < n; k++) {
-      const value = this.vmHistoryValues[base + ((head - k + HISTORY_LENGTH) % HISTORY_LENGTH)];
-      out[offset + k] += (value * mips) / hostMips;
+      out[offset + k] += (this.vmHistoryValues[base + slot] * mips) / hostMips;
+      slot = slot === 0 ? HISTORY_LENGTH - 1 : slot - 1;
     }
   }
 
@@ -417,8 +432,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     const isIn = incoming.length > 0 && incoming.includes(vm);
     const required = isIn ? capped * this.config.migrationOverhead : capped;
     if (this.availableMips[host] >= required) {
-      const out = this.migratingOut[host];
-      const isOut = out.size > 0 && out.has(vm);
+      const isOut = this.hostOutCount[host] > 0 && this.vmOutHosts[vm].includes(host);
       // The out list is tested first: a stale entry wins over the in list (CloudSim's order of tests).
       const factor = isOut ? 1 - this.config.migrationOverhead : isIn ? this.config.migrationOverhead : 1;
       this.allocated[host][index] = capped * factor;
@@ -445,7 +459,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       const pes = this.vmPes[vm];
       const perPe = this.cappedRequest(host, vm, this.storedRequest[host][i]) / pes;
       let mips: number;
-      if (this.migratingOut[host].has(vm)) mips = perPe * scale * (1 - overhead);
+      if (this.hostOutCount[host] > 0 && this.vmOutHosts[vm].includes(host)) mips = perPe * scale * (1 - overhead);
       else if (this.migratingIn[host].includes(vm)) mips = perPe * overhead * scale;
       else mips = perPe * scale;
       this.allocated[host][i] = Math.floor(mips) * pes;
@@ -461,11 +475,18 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   }
 
   private updateOutList(host: number, vm: number): void {
-    const out = this.migratingOut[host];
+    const hosts = this.vmOutHosts[vm];
     if (this.vmInMigration[vm]) {
-      if (!this.migratingIn[host].includes(vm)) out.add(vm);
-    } else if (out.size > 0) {
-      out.delete(vm);
+      if (!this.migratingIn[host].includes(vm) && !hosts.includes(host)) {
+        hosts.push(host);
+        this.hostOutCount[host]++;
+      }
+    } else if (hosts.length > 0) {
+      const at = hosts.indexOf(host);
+      if (at >= 0) {
+        hosts.splice(at, 1);
+        this.hostOutCount[host]--;
+      }
     }
   }
 
@@ -490,7 +511,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.vmList[host].push(vm);
     this.storedRequest[host].push(this.vmRequested[vm]);
     this.allocated[host].push(0);
-    this.hostHistoryEpoch[host] = -1;
+    this.appendToHistoryCache(host, vm);
     this.allocateLast(host);
     this.hostStorage[host] -= this.vmSize[vm];
     this.vmHost[vm] = host;
@@ -533,7 +554,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     if (this.migratingIn[target].includes(vm)) return;
     this.migratingIn[target].push(vm);
     this.vmList[target].push(vm);
-    this.hostHistoryEpoch[target] = -1;
+    this.appendToHistoryCache(target, vm);
     this.refreshOccupancy(target);
     this.storedRequest[target].push(this.vmRequested[vm]);
     this.allocated[target].push(0);
@@ -565,7 +586,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.availableMips[host] = this.hostMips[host];
     const stored = this.storedRequest[host];
     const incoming = this.migratingIn[host];
-    const plain = incoming.length === 0 && this.migratingOut[host].size === 0;
+    const plain = incoming.length === 0 && this.hostOutCount[host] === 0;
     for (let i = 0; i < n; i++) {
       const vm = list[i];
       stored[i] = this.vmRequested[vm];
@@ -602,11 +623,19 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.vmRequested[vm] = utilisation * this.vmMips[vm] * this.vmPes[vm];
     // CloudSim tests `(t − 0.1) % interval == 0` in floating point: ticks whose accumulated time drifts off the
     // grid record no history value. Reproduced as is.
-    if (time > this.vmHistoryPreviousTime[vm] && (time - this.config.startSeconds) % this.schedulingIntervalSeconds === 0) {
+    if (time !== this.historyTime) {
+      this.historyTime = time;
+      this.historyTick = (time - this.config.startSeconds) % this.schedulingIntervalSeconds === 0;
+    }
+    if (this.historyTick && time > this.vmHistoryPreviousTime[vm]) {
       if (time !== 0 || utilisation !== 0) this.pushHistory(vm, utilisation);
       this.vmHistoryPreviousTime[vm] = time;
     }
   }
+
+  /** Whether `historyTime` passes CloudSim's `(t − 0.1) % interval == 0` test (computed once per time). */
+  private historyTime = NaN;
+  private historyTick = false;
 
   private pushHistory(vm: number, value: number): void {
     const head = (this.vmHistoryHead[vm] + 1) % HISTORY_LENGTH;
@@ -786,7 +815,9 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     // PowerModelSpecPower.getPower, inlined for the placement loop (same operations, same bits).
     if (!(u >= 0 && u <= 1)) return this.hostPower[host].powerWatts(u); // throws with CloudSim's message
     const t = this.powerTables;
-    if (u % 0.1 === 0) return t[table + Math.trunc(u * 10)];
+    // CloudSim tests u % 0.1 == 0; the only doubles in [0, 1] for which that holds are exact multiples of the
+    // double 0.1 that are themselves doubles: 0, 0.1, 0.2, 0.4 and 0.8 (3 · 0.1 and the others need 54 bits).
+    if (u === 0 || u === 0.1 || u === 0.2 || u === 0.4 || u === 0.8) return t[table + Math.trunc(u * 10)];
     const i1 = Math.floor(u * 10);
     const p1 = t[table + i1];
     return p1 + ((t[table + Math.ceil(u * 10)] - p1) / 10) * (u - i1 / 10) * 100;
@@ -813,17 +844,24 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     const requested = this.vmRequested[vm];
     const migrating = this.vmInMigration[vm] === 1;
     // Occupied hosts (with VMs or load) are evaluated one by one.
+    // CloudSim's overload test creates the VM tentatively on every non-excluded suitable host with allocated MIPS,
+    // and that create removes a stale "migrating out" entry of this VM there: apply that effect first.
+    const staleHosts = this.vmOutHosts[vm];
+    if (!migrating && staleHosts.length > 0) {
+      for (let i = staleHosts.length - 1; i >= 0; i--) {
+        const h = staleHosts[i];
+        if (!excluded[h] && this.isSuitable(h, vm) && this.allocatedMipsWithIncoming(h) !== 0) {
+          staleHosts.splice(i, 1);
+          this.hostOutCount[h]--;
+        }
+      }
+    }
     const occupied = this.occupiedList;
     for (let i = 0; i < occupied.length; i++) {
       const h = occupied[i];
       if (excluded[h] || !this.isSuitable(h, vm)) continue;
       const allocatedMips = this.allocatedMipsWithIncoming(h);
       const check = allocatedMips !== 0;
-      if (check && !migrating) {
-        // CloudSim's tentative vmCreate here removes a stale "migrating out" entry for this VM.
-        const out = this.migratingOut[h];
-        if (out.size > 0) out.delete(vm);
-      }
       const after = (allocatedMips + requested) / this.hostMips[h];
       if (after > 1.01) throw new Error(`internal: host ${h} would run at utilisation ${after} (CloudSim exits here)`);
       candidates[count] = h;
