@@ -20,9 +20,13 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   // Refuse an unusable output directory before spending time on the run.
   if (outDir) await checkOutputDirectory(outDir);
   const progress = createProgress(process.stderr, flags.quiet || flags.json);
-  progress.update(0, 1, scenario.name);
-  const result = runScenario(scenario, file);
-  progress.update(1, 1, scenario.name);
+  // Progress in simulated hours (a bar on a terminal, a line per 10 % otherwise).
+  const hours = Math.round(scenario.durationSeconds / 3600);
+  progress.update(0, hours, `h simulated, ${scenario.name}`);
+  const result = runScenario(scenario, file, {
+    onProgress: (fraction) => progress.update(Math.round(fraction * hours), hours, `h simulated, ${scenario.name}`),
+  });
+  progress.update(hours, hours, `h simulated, ${scenario.name}`);
   progress.finish();
   if (outDir) await writeRunOutput(outDir, scenario, result);
   if (flags.json) {

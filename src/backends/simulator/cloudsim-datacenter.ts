@@ -70,6 +70,8 @@ export interface CompatConfig {
   migrationBandwidthFraction: number;
   /** Migration CPU overhead: the source gets (1 − f) of the VM's MIPS, the target reserves f (CloudSim: 0.1). */
   migrationOverhead: number;
+  /** Called after every scheduling tick with the fraction of simulated time done. */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface CompatResult {
@@ -720,6 +722,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
         }
       }
       this.sample(now, started);
+      this.config.onProgress?.(now / this.config.durationSeconds);
       this.scheduleTick(now + this.schedulingIntervalSeconds);
       this.lastProcessTime = now;
     }

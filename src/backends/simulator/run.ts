@@ -27,7 +27,7 @@ export function runScenario(scenario: Scenario, scenarioFile: string, options: R
 
 /** Runs an already built scenario (sweeps reuse one build across seeds when only policy parameters change). */
 export function runBuilt(scenario: Scenario, built: BuiltScenario, start = performance.now(), options: RunOptions = {}): RunResult {
-  const result = scenario.mode === 'default' ? runDefault(scenario, built, options) : runCompat(scenario, built);
+  const result = scenario.mode === 'default' ? runDefault(scenario, built, options) : runCompat(scenario, built, options);
   return {
     summary: {
       scenario: scenario.name,
@@ -69,7 +69,7 @@ function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOption
   }
 }
 
-function runCompat(scenario: Scenario, built: BuiltScenario) {
+function runCompat(scenario: Scenario, built: BuiltScenario, options: RunOptions) {
   if (scenario.powerStates.kind !== 'instant') {
     throw new UserError(`${scenario.name}: powerStates "${scenario.powerStates.kind}" needs mode: default (CloudSim switches hosts instantly)`);
   }
@@ -103,6 +103,7 @@ function runCompat(scenario: Scenario, built: BuiltScenario) {
     energy: policy.name === 'npa' ? 'max-power' : 'utilisation',
     migrationBandwidthFraction: migration.bandwidthFraction,
     migrationOverhead: migration.cpuOverhead,
+    onProgress: options.onProgress,
   });
   return engine.run();
 }
