@@ -148,26 +148,33 @@ export function readVmOrder(file: string, typeCount: number): VmOrderEntry[] {
   const entries: VmOrderEntry[] = [];
   const issues: Issue[] = [];
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
+  let row = 0; // rows seen, bad ones included, so that one bad row does not shift every later index
+  for (let i = 0; i < lines.length && issues.length < MAX_REPORTED_ISSUES; i++) {
     const raw = lines[i].replace(/\r$/, '');
     if (raw.trim() === '') continue;
+    const expected = row++;
     const parts = raw.split('\t');
     if (parts.length !== 3) {
       issues.push({ file, line: i + 1, message: `expected 3 tab-separated fields (index, VM type, trace file), got ${parts.length}` });
       continue;
     }
-    const index = Number(parts[0]);
-    const type = Number(parts[1]);
-    if (!Number.isInteger(index) || index !== entries.length) {
-      issues.push({ file, line: i + 1, message: `expected VM index ${entries.length}, got "${parts[0]}"` });
+    const isInteger = (text: string): boolean => /^[0-9]+$/.test(text.trim());
+    if (!isInteger(parts[0]) || Number(parts[0]) !== expected) {
+      issues.push({ file, line: i + 1, message: `expected VM index ${expected}, got "${parts[0]}"` });
       continue;
     }
-    if (!Number.isInteger(type) || type < 0 || type >= typeCount) {
+    if (!isInteger(parts[1]) || Number(parts[1]) >= typeCount) {
       issues.push({ file, line: i + 1, message: `VM type must be an integer 0..${typeCount - 1}, got "${parts[1]}"` });
       continue;
     }
-    entries.push({ index, type, trace: parts[2] });
-    if (issues.length >= MAX_REPORTED_ISSUES) break;
+    if (parts[2].trim() === '') {
+      issues.push({ file, line: i + 1, message: 'expected a trace file name in the third field, got an empty one' });
+      continue;
+    }
+    entries.push({ index: expected, type: Number(parts[1]), trace: parts[2] });
+  }
+  if (issues.length >= MAX_REPORTED_ISSUES) {
+    throw new UserError(`${UserError.fromIssues(issues).message}\n(stopped after ${MAX_REPORTED_ISSUES} problems)`, issues);
   }
   if (issues.length > 0) throw UserError.fromIssues(issues);
   if (entries.length === 0) throw new UserError(`${file}: no VM rows`);
