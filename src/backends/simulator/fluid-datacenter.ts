@@ -85,6 +85,20 @@ const BOOTING = 1;
 const ON = 2;
 const SHUTTING_DOWN = 3;
 
+/** Values per host in `room`. */
+const ROOM_STRIDE = 4;
+/**
+ * Live hosts are kept in a grid of cells by free RAM and free MIPS (powers of two from 512), so that placement
+ * skips hosts that cannot take a VM without looking at them: in a consolidated data center most hosts are full.
+ */
+const ROOM_BINS = 8;
+
+function roomBin(free: number): number {
+  if (!(free >= 512)) return 0;
+  const bin = Math.floor(Math.log2(free / 256));
+  return bin >= ROOM_BINS ? ROOM_BINS - 1 : bin;
+}
+
 /** Relative slack for "demand exceeds capacity" tests, so rounding in sums is not read as overload. */
 const EPSILON = 1e-9;
 
@@ -250,6 +264,29 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
     this.hostHistoryEpoch = new Float64Array(H).fill(-1);
     this.candidateHosts = new Int32Array(H);
+    this.hostTrimmedLength = new Int32Array(H).fill(-1);
+    this.vmTrimmed = new Int32Array(V);
+    this.vmTrimmedEpoch = new Float64Array(V).fill(-1);
+    this.room = new Float64Array(H * ROOM_STRIDE);
+    this.cellOf = new Int32Array(H).fill(-1);
+    this.cellPosition = new Int32Array(H).fill(-1);
+    for (let h = 0; h < H; h++) {
+      this.room[h * ROOM_STRIDE + 3] = this.coreMips[h];
+      this.refreshRoom(h);
+    }
+    this.powerTableOffset = new Int32Array(H).fill(-1);
+    const tables: number[] = [];
+    const tableOffsets = new Map<PowerModel, number>();
+    for (let h = 0; h < H; h++) {
+      const model = this.power[h];
+      if (model.table === undefined || model.interpolation !== 'exact') continue;
+      if (!tableOffsets.has(model)) {
+        tableOffsets.set(model, tables.length);
+        tables.push(...model.table);
+      }
+      this.powerTableOffset[h] = tableOffsets.get(model)!;
+    }
+    this.powerTables = Float64Array.from(tables);
     this.largestVm = new Int32Array(H).fill(-2);
     this.candidateDiffs = new Float64Array(H);
     this.candidateState = new Uint8Array(H);
@@ -280,7 +317,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     return demand / this.capacity[host];
   }
 
-  utilisationHistory(host: number, withVm: number, out: Float64Array): number {
+  utilisationHistory(host: number, withVm: number, out: Float64Array, count = HISTORY_LENGTH): number {
     const base = host * HISTORY_LENGTH;
     const cache = this.hostHistoryCache;
     if (this.hostHistoryEpoch[host] !== this.historyEpoch) {
@@ -288,16 +325,45 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       const list = this.committed[host];
       for (let i = 0; i < list.length; i++) this.addHistory(cache, base, list[i], host);
       this.hostHistoryEpoch[host] = this.historyEpoch;
+      this.hostTrimmedLength[host] = -1;
     }
-    for (let k = 0; k < HISTORY_LENGTH; k++) out[k] = cache[base + k];
-    if (withVm >= 0) this.addHistory(out, 0, withVm, host);
-    let n = Math.min(this.historyCount, HISTORY_LENGTH);
-    while (n > 0 && out[n - 1] === 0) n--;
+    const values = Math.min(count, this.historyCount, HISTORY_LENGTH);
+    for (let k = 0; k < values; k++) out[k] = cache[base + k];
+    if (withVm >= 0) this.addHistory(out, 0, withVm, host, 1, values);
+    // Utilisations are never negative, so the sum is zero exactly where every term is: its trimmed length is the
+    // larger of the host's and the candidate's (each cached), without scanning the sum.
+    let n = this.hostTrimmedLength[host];
+    if (n < 0) {
+      n = Math.min(this.historyCount, HISTORY_LENGTH);
+      while (n > 0 && cache[base + n - 1] === 0) n--;
+      this.hostTrimmedLength[host] = n;
+    }
+    if (withVm >= 0) n = Math.max(n, this.vmTrimmedLength(withVm));
     return n;
   }
 
-  private addHistory(out: Float64Array, offset: number, vm: number, host: number, sign = 1): void {
-    const count = Math.min(this.historyCount, HISTORY_LENGTH);
+  /** Length of a VM's history without trailing zeros (cached until the next tick adds a value). */
+  private vmTrimmedLength(vm: number): number {
+    if (this.vmTrimmedEpoch[vm] !== this.historyEpoch) {
+      let n = Math.min(this.historyCount, HISTORY_LENGTH);
+      let slot = (this.historyHead - (n - 1) + HISTORY_LENGTH * 2) % HISTORY_LENGTH;
+      // Oldest first: walk from the oldest value towards the newest while values are zero.
+      while (n > 0 && this.history[vm * HISTORY_LENGTH + slot] === 0) {
+        n--;
+        slot = (slot + 1) % HISTORY_LENGTH;
+      }
+      this.vmTrimmed[vm] = n;
+      this.vmTrimmedEpoch[vm] = this.historyEpoch;
+    }
+    return this.vmTrimmed[vm];
+  }
+
+  private readonly hostTrimmedLength: Int32Array;
+  private readonly vmTrimmed: Int32Array;
+  private readonly vmTrimmedEpoch: Float64Array;
+
+  private addHistory(out: Float64Array, offset: number, vm: number, host: number, sign = 1, limit = HISTORY_LENGTH): void {
+    const count = Math.min(this.historyCount, HISTORY_LENGTH, limit);
     const weight = (sign * this.vmMips[vm] * this.vmPes[vm]) / this.capacity[host];
     const base = vm * HISTORY_LENGTH;
     let slot = this.historyHead;
@@ -362,8 +428,19 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
 
   private powerAt(host: number, utilisation: number): number {
     // Sums of demands drift by a few ulps as VMs come and go: clamp into the model's domain.
-    return this.power[host].powerWatts(utilisation > 1 ? 1 : utilisation < 0 ? 0 : utilisation);
+    const u = utilisation > 1 ? 1 : utilisation < 0 ? 0 : utilisation;
+    const offset = this.powerTableOffset[host];
+    if (offset < 0) return this.power[host].powerWatts(u);
+    // Table models, inlined for the placement loop: the same arithmetic as specPowerModel's exact interpolation.
+    const x = u * 10;
+    const i = Math.min(9, Math.floor(x));
+    const t = this.powerTables;
+    return t[offset + i] + (t[offset + i + 1] - t[offset + i]) * (x - i);
   }
+
+  /** Offset of each host's power table in `powerTables` (exact interpolation models), or −1. */
+  private readonly powerTableOffset: Int32Array;
+  private readonly powerTables: Float64Array;
 
   private migrationSeconds(vm: number, source: number, target: number): number {
     // One request object, reused: this is asked for every overload test.
@@ -489,6 +566,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       const c = this.hostClass[host];
       if (this.classIndex[host] < this.classFloor[c]) this.classFloor[c] = this.classIndex[host];
     }
+    this.placeInGrid(host);
     this.updatePower(host);
   }
 
@@ -552,9 +630,11 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.committedBandwidth[host] += this.vmBandwidth[vm];
     // Keep the host's history sum current instead of rebuilding it (a host may hold many VMs).
     if (this.hostHistoryEpoch[host] === this.historyEpoch) this.addHistory(this.hostHistoryCache, host * HISTORY_LENGTH, vm, host, 1);
+    this.hostTrimmedLength[host] = -1;
     const largest = this.largestVm[host];
     if (largest !== -2 && (largest < 0 || this.vmRam[vm] > this.vmRam[largest] || (this.vmRam[vm] === this.vmRam[largest] && vm < largest))) this.largestVm[host] = vm;
     this.vmPlanned[vm] = host;
+    this.refreshRoom(host);
   }
 
   private uncommit(vm: number, host: number): void {
@@ -574,18 +654,62 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     } else if (this.hostHistoryEpoch[host] === this.historyEpoch) {
       this.addHistory(this.hostHistoryCache, host * HISTORY_LENGTH, vm, host, -1);
     }
+    this.hostTrimmedLength[host] = -1;
     if (this.largestVm[host] === vm) this.largestVm[host] = -2;
     this.vmPlanned[vm] = -1;
+    this.refreshRoom(host);
   }
 
   private isSuitable(host: number, vm: number): boolean {
+    // One cache line per host: placement scans thousands of hosts in no particular order.
+    const room = this.room;
+    const at = host * ROOM_STRIDE;
     const demand = this.vmDemand[vm];
-    if (this.coreMips[host] * this.vmPes[vm] < demand) return false;
-    if (this.committedDemand[host] + demand > this.capacity[host] * (1 + EPSILON)) return false;
-    if (this.committedRam[host] + this.vmRam[vm] > this.ram[host]) return false;
-    if (this.committedBandwidth[host] + this.vmBandwidth[vm] > this.bandwidth[host]) return false;
-    return true;
+    return (
+      demand <= room[at] && this.vmRam[vm] <= room[at + 1] && this.vmBandwidth[vm] <= room[at + 2] && demand <= room[at + 3] * this.vmPes[vm]
+    );
   }
+
+  /** Refreshes the host's free room (committed view) and its grid cell after its committed sums changed. */
+  private refreshRoom(host: number): void {
+    const at = host * ROOM_STRIDE;
+    this.room[at] = this.capacity[host] * (1 + EPSILON) - this.committedDemand[host];
+    this.room[at + 1] = this.ram[host] - this.committedRam[host];
+    this.room[at + 2] = this.bandwidth[host] - this.committedBandwidth[host];
+    this.placeInGrid(host);
+  }
+
+  /** Moves a host to the grid cell of its free RAM and MIPS (or out of the grid when it is not live). */
+  private placeInGrid(host: number): void {
+    const live = this.state[host] === ON || this.state[host] === BOOTING;
+    const at = host * ROOM_STRIDE;
+    const cell = live ? roomBin(this.room[at + 1]) * ROOM_BINS + roomBin(this.room[at]) : -1;
+    const current = this.cellOf[host];
+    if (cell === current) return;
+    if (current >= 0) {
+      const list = this.grid[current];
+      const position = this.cellPosition[host];
+      const last = list.pop()!;
+      if (last !== host) {
+        list[position] = last;
+        this.cellPosition[last] = position;
+      }
+    }
+    this.cellOf[host] = cell;
+    if (cell >= 0) {
+      this.cellPosition[host] = this.grid[cell].length;
+      this.grid[cell].push(host);
+    } else {
+      this.cellPosition[host] = -1;
+    }
+  }
+
+  private readonly grid: number[][] = Array.from({ length: ROOM_BINS * ROOM_BINS }, () => []);
+  private readonly cellOf: Int32Array;
+  private readonly cellPosition: Int32Array;
+
+  /** Per host: free MIPS (with the overload slack), free RAM, free bandwidth, MIPS of one core. */
+  private readonly room: Float64Array;
 
   // -------------------------------------------------------------------------------------------------------
   // Placement.
@@ -625,9 +749,14 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     const needsCheck = this.candidateState;
     let count = 0;
     const demand = this.vmDemand[vm];
-    const live = this.live;
-    for (let i = 0; i < live.length; i++) {
-      const h = live[i];
+    // Only cells whose hosts may have room for the VM: the lowest eligible bins are checked host by host.
+    const ramBin = roomBin(this.vmRam[vm]);
+    const mipsBin = roomBin(demand);
+    for (let rb = ramBin; rb < ROOM_BINS; rb++) {
+      for (let mb = mipsBin; mb < ROOM_BINS; mb++) {
+        const cell = this.grid[rb * ROOM_BINS + mb];
+        for (let i = 0; i < cell.length; i++) {
+      const h = cell[i];
       if (excluded[h] || !this.isSuitable(h, vm)) continue;
       const capacity = this.capacity[h];
       const before = this.committedDemand[h] / capacity;
@@ -636,6 +765,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       diffs[count] = this.powerAt(h, after) - this.powerAt(h, before);
       needsCheck[count] = this.committed[h].length > 0 ? 1 : 0;
       count++;
+        }
+      }
     }
     if (allowOff) {
       for (let c = 0; c < this.classHosts.length; c++) {
@@ -906,6 +1037,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       let demand = 0;
       for (let i = 0; i < list.length; i++) demand += this.vmDemand[list[i]];
       this.committedDemand[h] = demand;
+      this.refreshRoom(h);
     }
   }
 

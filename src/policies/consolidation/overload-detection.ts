@@ -23,10 +23,11 @@ export interface HostLoadView {
   requestedUtilisation(host: number, withVm: number): number;
   /**
    * Writes the host's utilisation history, newest first (Σ over its VMs of VM utilisation × VM MIPS / host MIPS),
-   * into `out` (length ≥ {@link HISTORY_LENGTH}) and returns its length without trailing zeros
-   * (CloudSim: an all-zero history has length 1).
+   * into `out` (length ≥ {@link HISTORY_LENGTH}) and returns the length of the whole history without trailing
+   * zeros (CloudSim: an all-zero history has length 1). Only the `count` newest values must be written: a
+   * detector that reads fewer says so, and a view may skip the rest.
    */
-  utilisationHistory(host: number, withVm: number, out: Float64Array): number;
+  utilisationHistory(host: number, withVm: number, out: Float64Array, count?: number): number;
   /** Longest migration time among the host's VMs, seconds (the largest RAM / migration bandwidth). */
   maxVmMigrationSeconds(host: number, withVm: number): number;
   /** Seconds between consolidation rounds. */
@@ -100,8 +101,8 @@ class LocalRegression implements OverloadDetector {
     for (let i = 0; i < window; i++) this.x[i] = i + 1;
   }
   isOverloaded(view: HostLoadView, host: number, withVm = -1): boolean {
-    const n = view.utilisationHistory(host, withVm, this.history);
     const window = this.window;
+    const n = view.utilisationHistory(host, withVm, this.history, window);
     if (n < window) return this.fallback.isOverloaded(view, host, withVm);
     // Oldest first at x = 1..window.
     for (let i = 0; i < window; i++) this.y[i] = this.history[window - i - 1];
