@@ -21,7 +21,9 @@
  * lists' pushes.
  */
 import { Simulator } from '../../kernel/simulator.js';
+import { groupHosts, identityIds } from '../../model/host-classes.js';
 import type { PowerModel } from '../../model/power-model.js';
+import { cloudSimTablePower, PowerTables } from '../../model/power-tables.js';
 import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../policies/consolidation/overload-detection.js';
 import type { HostVmView, VmSelector } from '../../policies/consolidation/vm-selection.js';
 import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
@@ -228,38 +230,18 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.hostHistoryEpoch = new Float64Array(H).fill(-1);
     this.allocatedWithIncomingCache = new Float64Array(H).fill(NaN);
     this.powerNow = new Float64Array(H);
-    this.hostPowerTable = new Int32Array(H).fill(-1);
-    const tables: number[] = [];
-    const tableOffsets = new Map<PowerModel, number>();
-    for (let h = 0; h < H; h++) {
-      const model = this.hostPower[h];
-      if (model.table === undefined || model.interpolation !== 'cloudsim') continue;
-      if (!tableOffsets.has(model)) {
-        tableOffsets.set(model, tables.length);
-        tables.push(...model.table);
-      }
-      this.hostPowerTable[h] = tableOffsets.get(model)!;
-    }
-    this.powerTables = Float64Array.from(tables);
+    this.powerTables = new PowerTables(this.hostPower, 'cloudsim');
     for (let h = 0; h < H; h++) this.powerNow[h] = this.hostPower[h].powerWatts(0);
     this.candidateHosts = new Int32Array(H);
-    this.hostClass = new Int32Array(H);
-    const classes = new Map<string, number>();
-    const modelIds = new Map<PowerModel, number>();
-    for (let h = 0; h < H; h++) {
-      const model = this.hostPower[h];
-      if (!modelIds.has(model)) modelIds.set(model, modelIds.size);
-      const key = `${modelIds.get(model)}/${this.hostMips[h]}/${this.hostPeMips[h]}/${this.hostRam[h]}/${this.hostBw[h]}/${this.hostStorage[h]}`;
-      if (!classes.has(key)) classes.set(key, classes.size);
-      this.hostClass[h] = classes.get(key)!;
-    }
-    this.classHosts = Array.from({ length: classes.size }, () => []);
-    this.classIndex = new Int32Array(H);
-    for (let h = 0; h < H; h++) {
-      this.classIndex[h] = this.classHosts[this.hostClass[h]].length;
-      this.classHosts[this.hostClass[h]].push(h);
-    }
-    this.classEmptyFloor = new Int32Array(classes.size);
+    const modelId = identityIds<PowerModel>();
+    const classes = groupHosts(
+      H,
+      (h) => `${modelId(this.hostPower[h])}/${this.hostMips[h]}/${this.hostPeMips[h]}/${this.hostRam[h]}/${this.hostBw[h]}/${this.hostStorage[h]}`,
+    );
+    this.hostClass = classes.classOf;
+    this.classHosts = classes.hostsOf;
+    this.classIndex = classes.indexInClass;
+    this.classEmptyFloor = new Int32Array(this.classHosts.length);
     this.occupiedPosition = new Int32Array(H).fill(-1);
     this.candidateDiffs = new Float64Array(H);
     this.candidateState = new Uint8Array(H);
@@ -813,22 +795,13 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
 
   private powerOf(host: number, utilisation: number): number {
     const u = utilisation > 1 && utilisation < 1.01 ? 1 : utilisation;
-    const table = this.hostPowerTable[host];
-    if (table < 0) return this.hostPower[host].powerWatts(u);
-    // PowerModelSpecPower.getPower, inlined for the placement loop (same operations, same bits).
-    if (!(u >= 0 && u <= 1)) return this.hostPower[host].powerWatts(u); // throws with CloudSim's message
-    const t = this.powerTables;
-    // CloudSim tests u % 0.1 == 0; the only doubles in [0, 1] for which that holds are exact multiples of the
-    // double 0.1 that are themselves doubles: 0, 0.1, 0.2, 0.4 and 0.8 (3 · 0.1 and the others need 54 bits).
-    if (u === 0 || u === 0.1 || u === 0.2 || u === 0.4 || u === 0.8) return t[table + Math.trunc(u * 10)];
-    const i1 = Math.floor(u * 10);
-    const p1 = t[table + i1];
-    return p1 + ((t[table + Math.ceil(u * 10)] - p1) / 10) * (u - i1 / 10) * 100;
+    const offset = this.powerTables.offsetOf[host];
+    // Out of [0, 1] the model itself throws, with its message (CloudSim exits there).
+    if (offset < 0 || !(u >= 0 && u <= 1)) return this.hostPower[host].powerWatts(u);
+    return cloudSimTablePower(this.powerTables.values, offset, u);
   }
 
-  /** Offset of each host's SPECpower table in `powerTables`, or −1 for other models. */
-  private readonly hostPowerTable: Int32Array;
-  private readonly powerTables: Float64Array;
+  private readonly powerTables: PowerTables;
 
   /**
    * PowerVmAllocationPolicyMigrationAbstract.findHostForVm: the non-excluded suitable host with the smallest

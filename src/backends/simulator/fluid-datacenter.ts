@@ -21,7 +21,9 @@
  * migration to it can start).
  */
 import { Simulator } from '../../kernel/simulator.js';
+import { groupHosts, identityIds } from '../../model/host-classes.js';
 import type { PowerModel } from '../../model/power-model.js';
+import { exactTablePower, PowerTables } from '../../model/power-tables.js';
 import type { MigrationModel, MigrationRequest } from '../../mechanisms/migration/migration-model.js';
 import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
 import { meanAndStdev } from '../../metrics/sla-accumulator.js';
@@ -203,9 +205,6 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.ram = new Float64Array(H);
     this.bandwidth = new Float64Array(H);
     this.power = [];
-    const classes = new Map<string, number>();
-    const modelIds = new Map<PowerModel, number>();
-    this.hostClass = new Int32Array(H);
     for (let h = 0; h < H; h++) {
       const spec = config.hosts[h];
       this.capacity[h] = spec.cores * spec.mipsPerCore;
@@ -213,18 +212,16 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       this.ram[h] = spec.ramMiB;
       this.bandwidth[h] = spec.bandwidthMbps;
       this.power.push(spec.power);
-      if (!modelIds.has(spec.power)) modelIds.set(spec.power, modelIds.size);
-      const key = `${modelIds.get(spec.power)}/${spec.cores}/${spec.mipsPerCore}/${spec.ramMiB}/${spec.bandwidthMbps}`;
-      if (!classes.has(key)) classes.set(key, classes.size);
-      this.hostClass[h] = classes.get(key)!;
     }
-    this.classHosts = Array.from({ length: classes.size }, () => []);
-    this.classIndex = new Int32Array(H);
-    for (let h = 0; h < H; h++) {
-      this.classIndex[h] = this.classHosts[this.hostClass[h]].length;
-      this.classHosts[this.hostClass[h]].push(h);
-    }
-    this.classFloor = new Int32Array(classes.size);
+    const modelId = identityIds<PowerModel>();
+    const classes = groupHosts(H, (h) => {
+      const spec = config.hosts[h];
+      return `${modelId(spec.power)}/${spec.cores}/${spec.mipsPerCore}/${spec.ramMiB}/${spec.bandwidthMbps}`;
+    });
+    this.hostClass = classes.classOf;
+    this.classHosts = classes.hostsOf;
+    this.classIndex = classes.indexInClass;
+    this.classFloor = new Int32Array(this.classHosts.length);
     this.state = new Uint8Array(H);
     this.stateSince = new Float64Array(H);
     this.resident = Array.from({ length: H }, () => []);
@@ -274,19 +271,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       this.room[h * ROOM_STRIDE + 3] = this.coreMips[h];
       this.refreshRoom(h);
     }
-    this.powerTableOffset = new Int32Array(H).fill(-1);
-    const tables: number[] = [];
-    const tableOffsets = new Map<PowerModel, number>();
-    for (let h = 0; h < H; h++) {
-      const model = this.power[h];
-      if (model.table === undefined || model.interpolation !== 'exact') continue;
-      if (!tableOffsets.has(model)) {
-        tableOffsets.set(model, tables.length);
-        tables.push(...model.table);
-      }
-      this.powerTableOffset[h] = tableOffsets.get(model)!;
-    }
-    this.powerTables = Float64Array.from(tables);
+    this.powerTables = new PowerTables(this.power, 'exact');
     this.largestVm = new Int32Array(H).fill(-2);
     this.candidateDiffs = new Float64Array(H);
     this.candidateState = new Uint8Array(H);
@@ -429,18 +414,12 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private powerAt(host: number, utilisation: number): number {
     // Sums of demands drift by a few ulps as VMs come and go: clamp into the model's domain.
     const u = utilisation > 1 ? 1 : utilisation < 0 ? 0 : utilisation;
-    const offset = this.powerTableOffset[host];
+    const offset = this.powerTables.offsetOf[host];
     if (offset < 0) return this.power[host].powerWatts(u);
-    // Table models, inlined for the placement loop: the same arithmetic as specPowerModel's exact interpolation.
-    const x = u * 10;
-    const i = Math.min(9, Math.floor(x));
-    const t = this.powerTables;
-    return t[offset + i] + (t[offset + i + 1] - t[offset + i]) * (x - i);
+    return exactTablePower(this.powerTables.values, offset, u);
   }
 
-  /** Offset of each host's power table in `powerTables` (exact interpolation models), or −1. */
-  private readonly powerTableOffset: Int32Array;
-  private readonly powerTables: Float64Array;
+  private readonly powerTables: PowerTables;
 
   private migrationSeconds(vm: number, source: number, target: number): number {
     // One request object, reused: this is asked for every overload test.
