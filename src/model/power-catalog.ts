@@ -42,6 +42,28 @@ export const POWER_CATALOG: Readonly<Record<string, PowerTableEntry>> = {
       'spec.org/power_ssj2008/results/res2011q2/power_ssj2008-20110406-00368.html; ' +
       "CloudSim's PowerModelSpecPowerIbmX3550XeonX5675",
   },
+  // Current two-socket servers. The points are SPECpower_ssj2008 results as transcribed, rounded to whole watts,
+  // in the hardware-modelling documentation of the Joulie energy simulator; they were not re-checked against
+  // spec.org from here, which this machine cannot reach. Replace them with the result pages' own numbers when
+  // you can.
+  'amd-epyc-9654-2s': {
+    watts: [128, 257, 300, 340, 378, 410, 442, 498, 577, 697, 817],
+    source:
+      '2 × AMD EPYC 9654 (Genoa, 2 × 96 cores), SPECpower_ssj2008 result power_ssj2008-20221204-01203 (res2022q4), ' +
+      'as transcribed by the Joulie project (not re-checked)',
+  },
+  'amd-epyc-9655-2s': {
+    watts: [138, 297, 367, 438, 515, 593, 661, 710, 771, 812, 861],
+    source:
+      '2 × AMD EPYC 9655 (Turin, 2 × 96 cores), SPECpower_ssj2008 result power_ssj2008-20241007-01464 (res2024q4), ' +
+      'as transcribed by the Joulie project (not re-checked)',
+  },
+  'amd-epyc-9965-2s': {
+    watts: [157, 265, 314, 362, 412, 461, 503, 544, 587, 661, 800],
+    source:
+      '2 × AMD EPYC 9965 (Turin dense, 2 × 192 cores), SPECpower_ssj2008 result power_ssj2008-20250407-01522 ' +
+      '(res2025q2), as transcribed by the Joulie project (not re-checked)',
+  },
 };
 
 /** Names of the catalogue entries, for error messages. */
