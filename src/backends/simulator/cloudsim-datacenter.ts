@@ -224,6 +224,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.vmHistoryHead = new Int32Array(V);
     this.sortKey = new Float64Array(V);
     this.idleEntry = new Uint8Array(H);
+    this.touched = new Uint8Array(H);
     this.vmHistoryLength = new Int32Array(V);
     this.sla = new SlaAccumulator(H, V);
     this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
@@ -500,6 +501,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.hostStorage[host] -= this.vmSize[vm];
     this.vmHost[vm] = host;
     this.refreshOccupancy(host);
+    this.touched[host] = 1;
     return true;
   }
 
@@ -517,6 +519,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
 
   /** Host.vmDeallocate + list removal (vmDestroy, and the first half of removeMigratingInVm). */
   private vmDeallocate(host: number, vm: number): void {
+    this.touched[host] = 1;
     this.hostRamUsed[host] -= this.vmRamReserved[vm];
     this.hostBwUsed[host] -= this.vmBwReserved[vm];
     this.vmRamReserved[vm] = 0;
@@ -952,6 +955,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     const H = this.hostCount;
     const overloaded: number[] = [];
     for (let h = 0; h < H; h++) if (detector.isOverloaded(this, h)) overloaded.push(h);
+    this.touched.fill(0);
     // saveAllocation
     const saved: number[] = [];
     for (let h = 0; h < H; h++) {
@@ -1001,6 +1005,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       if (source < 0) break;
       exclude(source);
       excludedForPlacement[source] = 1;
+      this.touched[source] = 1; // its VMs may be created elsewhere tentatively: restore their host
       const vms = this.vmList[source].filter((vm) => this.vmInMigration[vm] === 0);
       if (vms.length === 0) continue;
       const placement: number[] = [];
@@ -1047,7 +1052,13 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
 
   /** restoreAllocation: every host emptied, its incoming VMs re-added first, then the saved VMs in order. */
   private restoreAllocation(saved: number[]): void {
+    // CloudSim empties and re-creates every host. A host that consolidation did not touch and that has no VM
+    // arriving would come back identical (same list order, same demands, the same allocations computed in the
+    // same order), so only touched hosts and hosts with arriving VMs (which move to the front) are rebuilt.
+    const rebuild = this.touched;
+    for (let h = 0; h < this.hostCount; h++) if (this.migratingIn[h].length > 0) rebuild[h] = 1;
     for (let h = 0; h < this.hostCount; h++) {
+      if (!rebuild[h]) continue;
       const list = this.vmList[h];
       for (let i = 0; i < list.length; i++) {
         const vm = list[i];
@@ -1075,10 +1086,15 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     }
     for (let i = 0; i < saved.length; i += 2) {
       const host = saved[i];
+      if (!rebuild[host]) continue;
       const vm = saved[i + 1];
       if (!this.vmCreate(host, vm)) throw new Error(`internal: could not restore VM ${vm} on host ${host}`);
     }
+    rebuild.fill(0);
   }
+
+  /** Hosts whose VM lists consolidation changed this round (see restoreAllocation). */
+  private readonly touched: Uint8Array;
 
   // ---------------------------------------------------------------------------------------------------------
   // Output.
