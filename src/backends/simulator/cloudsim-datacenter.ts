@@ -547,9 +547,10 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.allocated[target].push(0);
     this.allocateLast(target);
     this.hostStorage[target] -= this.vmSize[vm];
-    const now = this.sim.now;
-    this.updateHostProcessing(target, now);
-    this.updateHostProcessing(this.vmHost[vm], now);
+    // CloudSim updates both hosts here, after each migration it starts. An update recomputes a host from its VM
+    // list and the demands at this same instant, so only the last one of a host counts; the caller updates each
+    // host once after starting all migrations (see onTick), which leaves the same state.
+    this.touchedHosts.push(target, this.vmHost[vm]);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -705,6 +706,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
           const delay = this.vmRam[vm] / this.migrationMegabytesPerSecond(target);
           if (now + delay < this.config.durationSeconds) this.sim.scheduleAt(now + delay, MIGRATION_DONE, vm, target);
         }
+        this.updateTouchedHosts(now);
       }
       this.sample(now, started);
       this.config.onProgress?.(now / this.config.durationSeconds);
@@ -731,16 +733,28 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     // Only the hosts the migrations touched can change in that second update at the same time (the others
     // recompute the same allocation and replace their history entries with equal ones), so only they are
     // updated; the result is the same.
-    if (this.sim.peekTime() !== now) {
-      const touched = this.touchedHosts.sort((a, b) => a - b);
-      let previous = -1;
+    if (this.sim.peekTime() !== now) this.updateTouchedHosts(now, true);
+  }
+
+  /**
+   * Updates each host in `touchedHosts` once, in id order, then (with `removeCompleted`, as CloudSim's full update
+   * does after updating) deallocates their VMs whose demand is zero; empties the list.
+   */
+  private updateTouchedHosts(now: number, removeCompleted = false): void {
+    const touched = this.touchedHosts.sort((a, b) => a - b);
+    let previous = -1;
+    for (const h of touched) {
+      if (h !== previous && h >= 0) this.updateHostProcessing(h, now);
+      previous = h;
+    }
+    if (removeCompleted) {
+      previous = -1;
       for (const h of touched) {
-        if (h !== previous && h >= 0) this.updateHostProcessing(h, now);
+        if (h !== previous && h >= 0) this.removeCompletedVmsOn(h);
         previous = h;
       }
-      for (const h of touched) if (h >= 0) this.removeCompletedVmsOn(h);
-      touched.length = 0;
     }
+    touched.length = 0;
   }
 
   private readonly touchedHosts: number[] = [];
