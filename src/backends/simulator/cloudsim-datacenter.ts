@@ -229,6 +229,10 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     this.sla = new SlaAccumulator(H, V);
     this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
     this.hostHistoryEpoch = new Float64Array(H).fill(-1);
+    this.hostHistoryCount = new Int32Array(H);
+    this.hostTrimmedLength = new Int32Array(H);
+    this.vmTrimmed = new Int32Array(V);
+    this.vmTrimmedEpoch = new Float64Array(V).fill(-1);
     this.allocatedWithIncomingCache = new Float64Array(H).fill(NaN);
     this.powerNow = new Float64Array(H);
     this.powerTables = new PowerTables(this.hostPower, 'cloudsim');
@@ -271,37 +275,72 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
     return total / this.hostMips[host];
   }
 
-  utilisationHistory(host: number, withVm: number, out: Float64Array): number {
-    // The sum over the host's VMs is cached until the VM list or a VM history changes; a candidate VM is added
-    // last, as CloudSim's tentative vmCreate appends it, so the floating-point sums are the same.
+  utilisationHistory(host: number, withVm: number, out: Float64Array, count = HISTORY_LENGTH): number {
+    // The sum over the host's VMs is cached until the VM list or a VM history changes, for the `count` newest
+    // values a detector reads (LR reads 10 of 30); a candidate VM is added last, as CloudSim's tentative vmCreate
+    // appends it, so the floating-point sums are the same.
     const base = host * HISTORY_LENGTH;
     const cache = this.hostHistoryCache;
-    if (this.hostHistoryEpoch[host] !== this.historyEpoch) {
-      cache.fill(0, base, base + HISTORY_LENGTH);
+    if (this.hostHistoryEpoch[host] !== this.historyEpoch || this.hostHistoryCount[host] < count) {
+      cache.fill(0, base, base + count);
+      this.hostHistoryCount[host] = count;
+      let longest = 0;
       const list = this.vmList[host];
-      for (let i = 0; i < list.length; i++) this.addVmHistory(cache, base, list[i], host);
+      for (let i = 0; i < list.length; i++) {
+        const vm = list[i];
+        this.addVmHistory(cache, base, vm, host, count);
+        longest = Math.max(longest, this.vmTrimmedLength(vm));
+      }
+      this.hostTrimmedLength[host] = longest;
       this.hostHistoryEpoch[host] = this.historyEpoch;
     }
-    for (let k = 0; k < HISTORY_LENGTH; k++) out[k] = cache[base + k];
-    if (withVm >= 0) this.addVmHistory(out, 0, withVm, host);
-    // CloudSim's trimZeroTail (an all-zero history keeps one value).
-    let i = HISTORY_LENGTH - 1;
-    while (i >= 0) {
-      if (out[i--] !== 0) break;
+    for (let k = 0; k < count; k++) out[k] = cache[base + k];
+    let longest = this.hostTrimmedLength[host];
+    if (withVm >= 0) {
+      this.addVmHistory(out, 0, withVm, host, count);
+      longest = Math.max(longest, this.vmTrimmedLength(withVm));
     }
-    return i + 2;
+    // CloudSim's trimZeroTail on the 30-value sum. Every term is ≥ 0, so the sum is zero exactly where all terms
+    // are: its length is the longest of the VMs' own, and an all-zero history keeps one value.
+    return longest > 0 ? longest : 1;
   }
+
+  /** Length of a VM's history without trailing (oldest) zeros, cached until its history changes. */
+  private vmTrimmedLength(vm: number): number {
+    if (this.vmTrimmedEpoch[vm] !== this.historyEpoch) {
+      let n = this.vmHistoryLength[vm];
+      const base = vm * HISTORY_LENGTH;
+      const head = this.vmHistoryHead[vm];
+      let slot = (head - (n - 1) + HISTORY_LENGTH * 2) % HISTORY_LENGTH;
+      while (n > 0 && this.vmHistoryValues[base + slot] === 0) {
+        n--;
+        slot = slot === HISTORY_LENGTH - 1 ? 0 : slot + 1;
+      }
+      this.vmTrimmed[vm] = n;
+      this.vmTrimmedEpoch[vm] = this.historyEpoch;
+    }
+    return this.vmTrimmed[vm];
+  }
+
+  /** Per host: how many values of its history cache are computed, and the cached history's trimmed length. */
+  private readonly hostHistoryCount: Int32Array;
+  private readonly hostTrimmedLength: Int32Array;
+  private readonly vmTrimmed: Int32Array;
+  private readonly vmTrimmedEpoch: Float64Array;
 
   /**
    * A VM appended to a host's list adds its history last, exactly as CloudSim's sum over the list would: update a
    * valid cache in place instead of rebuilding it (removals, which change the order of additions, invalidate it).
    */
   private appendToHistoryCache(host: number, vm: number): void {
-    if (this.hostHistoryEpoch[host] === this.historyEpoch) this.addVmHistory(this.hostHistoryCache, host * HISTORY_LENGTH, vm, host);
+    if (this.hostHistoryEpoch[host] === this.historyEpoch) {
+      this.addVmHistory(this.hostHistoryCache, host * HISTORY_LENGTH, vm, host, this.hostHistoryCount[host]);
+      this.hostTrimmedLength[host] = Math.max(this.hostTrimmedLength[host], this.vmTrimmedLength(vm));
+    }
   }
 
-  private addVmHistory(out: Float64Array, offset: number, vm: number, host: number): void {
-    const n = this.vmHistoryLength[vm];
+  private addVmHistory(out: Float64Array, offset: number, vm: number, host: number, count: number): void {
+    const n = Math.min(this.vmHistoryLength[vm], count);
     const head = this.vmHistoryHead[vm];
     const base = vm * HISTORY_LENGTH;
     const mips = this.vmMips[vm];
