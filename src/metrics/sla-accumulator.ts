@@ -15,6 +15,13 @@
  * - migration times: lengths of the in-migration periods in VM histories.
  */
 
+/**
+ * Zero for fields that will hold fractional numbers: V8 stores a field initialised with an integer as a small
+ * integer and must deoptimise every compiled function using the object when the field first gets a fraction;
+ * starting from −0 (which is stored as a double and adds like 0) avoids that.
+ */
+const DOUBLE_ZERO = -0;
+
 export interface SlaMetrics {
   slatah: number;
   pdm: number;
@@ -72,13 +79,13 @@ export class SlaAccumulator {
   private readonly hostHasLast: Uint8Array;
   private readonly hostSwitchedOn: Float64Array;
 
-  totalRequested = 0;
-  totalAllocated = 0;
-  private underAllocatedMigration = 0;
-  private violationSum = 0;
+  totalRequested = DOUBLE_ZERO;
+  totalAllocated = DOUBLE_ZERO;
+  private underAllocatedMigration = DOUBLE_ZERO;
+  private violationSum = DOUBLE_ZERO;
   private violationCount = 0;
-  private activeTime = 0;
-  private violationTime = 0;
+  private activeTime = DOUBLE_ZERO;
+  private violationTime = DOUBLE_ZERO;
   private readonly shutdownTimes: number[] = [];
   private readonly migrationTimes: number[] = [];
 

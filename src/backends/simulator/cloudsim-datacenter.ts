@@ -29,6 +29,13 @@ import type { HostVmView, VmSelector } from '../../policies/consolidation/vm-sel
 import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
 import { SlaAccumulator } from '../../metrics/sla-accumulator.js';
 
+/**
+ * Zero for fields that will hold fractional numbers: V8 stores a field initialised with an integer as a small
+ * integer and must deoptimise every compiled function using the object when the field first gets a fraction;
+ * starting from −0 (which is stored as a double and adds like 0) avoids that.
+ */
+const DOUBLE_ZERO = -0;
+
 /** A physical host as CloudSim describes it. */
 export interface CompatHostSpec {
   cores: number;
@@ -139,8 +146,8 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private readonly vmHistoryLength: Int32Array;
   private readonly sla: SlaAccumulator;
 
-  private lastProcessTime = 0;
-  private energyJoules = 0;
+  private lastProcessTime = DOUBLE_ZERO;
+  private energyJoules = DOUBLE_ZERO;
   private migrations = 0;
   private migrationsInFlight = 0;
   // Time series (one sample per regular tick).
@@ -154,10 +161,10 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private readonly seriesSla: number[] = [];
   private readonly hostPowerSeries: number[] = [];
   private readonly hostUtilSeries: number[] = [];
-  private energyAtLastSample = 0;
-  private timeAtLastSample = 0;
-  private requestedAtLastSample = 0;
-  private allocatedAtLastSample = 0;
+  private energyAtLastSample = DOUBLE_ZERO;
+  private timeAtLastSample = DOUBLE_ZERO;
+  private requestedAtLastSample = DOUBLE_ZERO;
+  private allocatedAtLastSample = DOUBLE_ZERO;
   // Caches, each invalidated where its inputs change (see the methods that read them).
   private readonly hostHistoryCache: Float64Array;
   /** Epoch at which each host's history cache was computed; −1 after its VM list changed. */
@@ -405,7 +412,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private traceIndex1 = 0;
   private traceIndex2 = 0;
   private traceDenominator = 1;
-  private traceOffset = 0;
+  private traceOffset = DOUBLE_ZERO;
 
   private prepareTraceTime(time: number): void {
     const interval = this.config.sampleIntervalSeconds;

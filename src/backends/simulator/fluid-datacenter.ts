@@ -30,6 +30,13 @@ import { meanAndStdev } from '../../metrics/sla-accumulator.js';
 import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../policies/consolidation/overload-detection.js';
 import type { HostVmView, VmSelector } from '../../policies/consolidation/vm-selection.js';
 
+/**
+ * Zero for fields that will hold fractional numbers: V8 stores a field initialised with an integer as a small
+ * integer and must deoptimise every compiled function using the object when the field first gets a fraction;
+ * starting from −0 (which is stored as a double and adds like 0) avoids that.
+ */
+const DOUBLE_ZERO = -0;
+
 export interface FluidHostSpec {
   cores: number;
   mipsPerCore: number;
@@ -159,13 +166,13 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private historyEpoch = 0;
   private readonly scratchHistory = new Float64Array(HISTORY_LENGTH);
   // Accounting.
-  private totalRequested = 0;
-  private totalAllocated = 0;
-  private migrationShortfall = 0;
-  private violationSum = 0;
+  private totalRequested = DOUBLE_ZERO;
+  private totalAllocated = DOUBLE_ZERO;
+  private migrationShortfall = DOUBLE_ZERO;
+  private violationSum = DOUBLE_ZERO;
   private violationCount = 0;
-  private activeTime = 0;
-  private violationTime = 0;
+  private activeTime = DOUBLE_ZERO;
+  private violationTime = DOUBLE_ZERO;
   private readonly shutdownTimes: number[] = [];
   private readonly migrationTimes: number[] = [];
   private migrations = 0;
@@ -184,10 +191,10 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private hostPowerSeries!: Float64Array;
   private hostUtilSeries!: Float64Array;
   private sampleIndex = 0;
-  private lastSampleTime = 0;
-  private lastSampleEnergy = 0;
-  private lastSampleRequested = 0;
-  private lastSampleAllocated = 0;
+  private lastSampleTime = DOUBLE_ZERO;
+  private lastSampleEnergy = DOUBLE_ZERO;
+  private lastSampleRequested = DOUBLE_ZERO;
+  private lastSampleAllocated = DOUBLE_ZERO;
   private readonly candidateHosts: Int32Array;
   private readonly candidateDiffs: Float64Array;
   private readonly candidateState: Uint8Array;

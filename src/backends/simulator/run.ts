@@ -28,12 +28,14 @@ export function runScenario(scenario: Scenario, scenarioFile: string, options: R
 /** Runs an already built scenario (sweeps reuse one build across seeds when only policy parameters change). */
 export function runBuilt(scenario: Scenario, built: BuiltScenario, start = performance.now(), options: RunOptions = {}): RunResult {
   const result = scenario.mode === 'default' ? runDefault(scenario, built, options) : runCompat(scenario, built, options);
+  // Accumulators start from −0 (see DOUBLE_ZERO in the engines); a figure that stayed zero is reported as 0.
+  const figures = Object.fromEntries(Object.entries(result.summary).map(([k, v]) => [k, v === 0 ? 0 : v])) as typeof result.summary;
   return {
     summary: {
       scenario: scenario.name,
       mode: scenario.mode,
       seed: scenario.seed,
-      ...result.summary,
+      ...figures,
       wall_seconds: (performance.now() - start) / 1000,
     },
     dataCenter: result.dataCenter,
