@@ -158,26 +158,15 @@ describe('hostCsv', () => {
     expect(chunks.join('')).toBe(csv);
   });
 
-  it('writes 10,000 hosts × 288 samples well under a second', () => {
+  it('writes 10,000 hosts × 288 samples: every row, whole, in order', () => {
+    // Size, not speed: timings belong in `npm run bench`, not in tests.
     const large = syntheticRunResult({ hostCount: 10_000, sampleCount: 288 });
-    // Other processes share the test machine, so wall time alone is noisy; the bound is on this process's
-    // user CPU time, best of three. Quiet-machine wall time is about 0.45 s; the system time of first-touch
-    // page faults for the 80 MB string comes on top and varies with the machine.
-    let bestCpuMilliseconds = Infinity;
-    let bestWallMilliseconds = Infinity;
-    let text = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const cpuBefore = process.cpuUsage();
-      const wallBefore = performance.now();
-      text = hostCsv(large);
-      bestWallMilliseconds = Math.min(bestWallMilliseconds, performance.now() - wallBefore);
-      bestCpuMilliseconds = Math.min(bestCpuMilliseconds, process.cpuUsage(cpuBefore).user / 1000);
-    }
-    const timing = `hostCsv: best ${bestCpuMilliseconds.toFixed(0)} ms user CPU, ${bestWallMilliseconds.toFixed(0)} ms wall`;
-    expect(bestCpuMilliseconds, timing).toBeLessThan(1000);
-    expect(bestWallMilliseconds, timing).toBeLessThan(5000); // only catches gross regressions (e.g. quadratic)
-    expect(text.length).toBeGreaterThan(10_000 * 288 * 10);
+    const text = hostCsv(large);
     expect(text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n');
+    expect(lines.length).toBe(1 + 10_000 * 288 + 1); // header, rows, the empty string after the final newline
+    expect(lines[1].split(',')[1]).toBe('0');
+    expect(lines[10_000 * 288].split(',')[1]).toBe('9999');
   });
 });
 
