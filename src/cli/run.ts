@@ -28,6 +28,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   });
   progress.update(hours, hours, `h simulated, ${scenario.name}`);
   progress.finish();
+  for (const warning of result.warnings ?? []) process.stderr.write(`hyperwatt: warning: ${scenario.name}: ${warning}\n`);
   if (outDir) await writeRunOutput(outDir, scenario, result);
   if (flags.json) {
     // process_cpu_seconds: user + system CPU of this whole process so far (start-up, loading, run, output),

@@ -83,4 +83,6 @@ export interface RunResult {
   summary: RunSummary;
   dataCenter: DataCenterSeries;
   hosts: HostSeries;
+  /** Conditions the user should know about that are not errors (printed by the CLI on stderr). */
+  warnings?: string[];
 }

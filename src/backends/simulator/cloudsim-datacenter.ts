@@ -87,6 +87,8 @@ export interface CompatResult {
   summary: Omit<RunSummary, 'scenario' | 'mode' | 'seed' | 'wall_seconds'>;
   dataCenter: DataCenterSeries;
   hosts: HostSeries;
+  /** Things the user should know that are not errors (for example VMs CloudSim would drop). */
+  warnings: string[];
 }
 
 const TICK = 0;
@@ -147,6 +149,7 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
   private readonly sla: SlaAccumulator;
 
   private lastProcessTime = DOUBLE_ZERO;
+  private unplacedVms = 0;
   private energyJoules = DOUBLE_ZERO;
   private migrations = 0;
   private migrationsInFlight = 0;
@@ -816,7 +819,10 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
       this.vmRequested[vm] = this.vmMips[vm] * this.vmPes[vm];
       const host = this.config.allocation.kind === 'migration' ? this.findHostForVm(vm, empty, this.config.allocation.detector) : this.firstFit(vm);
       if (host >= 0) this.vmCreate(host, vm);
-      else this.vmRemoved[vm] = 1; // CloudSim's broker gives up on a VM no host accepts.
+      else {
+        this.vmRemoved[vm] = 1; // CloudSim's broker gives up on a VM no host accepts.
+        this.unplacedVms++;
+      }
       this.vmInstantiating[vm] = 0;
       // Created VMs request nothing until their cloudlet starts (CloudletSchedulerDynamicWorkload, empty).
       this.vmRequested[vm] = 0;
@@ -1239,6 +1245,10 @@ export class CloudSimDataCenter implements HostLoadView, HostVmView {
         slaViolation: Float64Array.from(this.seriesSla),
       },
       hosts: { hostCount: this.hostCount, sampleCount: samples, powerWatts: hostPower, utilisation: hostUtil },
+      warnings:
+        this.unplacedVms > 0
+          ? [`${this.unplacedVms} of ${this.vmCount} VMs fit no host at creation and were dropped, as CloudSim does; add hosts to run them`]
+          : [],
     };
   }
 }

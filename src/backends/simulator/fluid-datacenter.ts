@@ -81,6 +81,7 @@ export interface FluidResult {
   summary: Omit<RunSummary, 'scenario' | 'mode' | 'seed' | 'wall_seconds'>;
   dataCenter: DataCenterSeries;
   hosts: HostSeries;
+  warnings: string[];
 }
 
 const TICK = 0;
@@ -1121,6 +1122,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         slaViolation: Float64Array.from(series.sla),
       },
       hosts: { hostCount: this.H, sampleCount: samples, powerWatts: trim(this.hostPowerSeries), utilisation: trim(this.hostUtilSeries) },
+      warnings: [],
     };
   }
 }

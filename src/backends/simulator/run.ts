@@ -40,6 +40,7 @@ export function runBuilt(scenario: Scenario, built: BuiltScenario, start = perfo
     },
     dataCenter: result.dataCenter,
     hosts: result.hosts,
+    warnings: result.warnings,
   };
 }
 
