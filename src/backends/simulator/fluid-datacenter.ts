@@ -165,7 +165,6 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private readonly hostHistoryCache: Float64Array;
   private readonly hostHistoryEpoch: Float64Array;
   private historyEpoch = 0;
-  private readonly scratchHistory = new Float64Array(HISTORY_LENGTH);
   // Accounting.
   private totalRequested = DOUBLE_ZERO;
   private totalAllocated = DOUBLE_ZERO;
