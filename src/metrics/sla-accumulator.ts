@@ -14,13 +14,8 @@
  * - host shutdowns: active → inactive transitions, with the active time before each.
  * - migration times: lengths of the in-migration periods in VM histories.
  */
+import { DOUBLE_ZERO } from '../util/double-zero.js';
 
-/**
- * Zero for fields that will hold fractional numbers: V8 stores a field initialised with an integer as a small
- * integer and must deoptimise every compiled function using the object when the field first gets a fraction;
- * starting from −0 (which is stored as a double and adds like 0) avoids that.
- */
-const DOUBLE_ZERO = -0;
 
 export interface SlaMetrics {
   slatah: number;

@@ -28,13 +28,8 @@ import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../
 import type { HostVmView, VmSelector } from '../../policies/consolidation/vm-selection.js';
 import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
 import { SlaAccumulator } from '../../metrics/sla-accumulator.js';
+import { DOUBLE_ZERO } from '../../util/double-zero.js';
 
-/**
- * Zero for fields that will hold fractional numbers: V8 stores a field initialised with an integer as a small
- * integer and must deoptimise every compiled function using the object when the field first gets a fraction;
- * starting from −0 (which is stored as a double and adds like 0) avoids that.
- */
-const DOUBLE_ZERO = -0;
 
 /** A physical host as CloudSim describes it. */
 export interface CompatHostSpec {

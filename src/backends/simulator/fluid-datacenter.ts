@@ -29,13 +29,8 @@ import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run
 import { meanAndStdev } from '../../metrics/sla-accumulator.js';
 import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../policies/consolidation/overload-detection.js';
 import type { HostVmView, VmSelector } from '../../policies/consolidation/vm-selection.js';
+import { DOUBLE_ZERO } from '../../util/double-zero.js';
 
-/**
- * Zero for fields that will hold fractional numbers: V8 stores a field initialised with an integer as a small
- * integer and must deoptimise every compiled function using the object when the field first gets a fraction;
- * starting from −0 (which is stored as a double and adds like 0) avoids that.
- */
-const DOUBLE_ZERO = -0;
 
 export interface FluidHostSpec {
   cores: number;
