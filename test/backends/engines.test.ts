@@ -199,3 +199,55 @@ describe('default model: invariants and determinism on a randomised data center'
     expect(realistic.energy_kwh).toBeGreaterThan(instant.energy_kwh);
   });
 });
+
+describe('default model: one underload evacuation, by hand', () => {
+  // Two G5 hosts (5320 MIPS). Two VMs of 2 × 1500 nominal MIPS and 613 MiB: admission reserves nominal MIPS, so they
+  // land on different hosts (6000 > 5320). Their demand is 10 % (300 MIPS) all day. At the first consolidation
+  // (t = 300 s) THR 0.8 finds no overload; the underload step tries host 0 first (equal loads, lower id) and moves
+  // its VM to host 1 (600 / 5320 is far below 0.8). The migration takes 613 MiB / (1000 Mbit/s · ½ / 8) =
+  // 9.808 s, during which host 0 still serves the VM's whole 300 MIPS (90 % for the VM, 10 % migration work) and
+  // host 1 serves its own 300 plus 10 % of 300 for receiving.
+  const g5 = specPowerModel('g5', g5Watts, 'exact');
+  const power = (mips: number): number => {
+    const x = (mips / 5320) * 10;
+    const i = Math.min(9, Math.floor(x));
+    return g5Watts[i] + (g5Watts[i + 1] - g5Watts[i]) * (x - i);
+  };
+  const migration = 613 / ((1000 * 1000 * 0.5) / 8000);
+  const config = (powerStates: FluidConfig['powerStates']): FluidConfig => ({
+    hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
+    vms: [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 })),
+    utilisation: constantTrace(2, 288, 0.1),
+    samplesPerVm: 288,
+    sampleIntervalSeconds: 300,
+    schedulingIntervalSeconds: 300,
+    durationSeconds: 86_400,
+    allocation: {
+      kind: 'migration',
+      detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }),
+      selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')),
+    },
+    energy: 'utilisation',
+    migration: cloudSimMigrationModel(0.5, 0.1),
+    powerStates,
+    checkInvariants: true,
+  });
+  const end = 300 + migration;
+  const host1 = power(300) * 300 + power(330) * migration + power(600) * (86_400 - end);
+
+  it('instant power states: host 0 is off as soon as its VM has left', () => {
+    const { summary } = new FluidDataCenter(config({ kind: 'instant' })).run();
+    expect(summary.migrations).toBe(1);
+    expect(summary.mean_migration_time_s).toBeCloseTo(migration, 9);
+    expect(summary.host_shutdowns).toBe(1);
+    expect(summary.energy_kwh).toBeCloseTo((power(300) * end + host1) / 3.6e6, 9);
+  });
+
+  it('realistic power states: host 0 idles 600 s at P(0), then shuts down over 30 s at 150 W', () => {
+    const states = { kind: 'realistic' as const, idleSeconds: 600, bootSeconds: 120, bootWatts: 200, shutdownSeconds: 30, shutdownWatts: 150 };
+    const { summary } = new FluidDataCenter(config(states)).run();
+    expect(summary.migrations).toBe(1);
+    const host0 = power(300) * end + 93.7 * 600 + 150 * 30;
+    expect(summary.energy_kwh).toBeCloseTo((host0 + host1) / 3.6e6, 9);
+  });
+});

@@ -839,7 +839,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     const load = new Float64Array(H);
     for (const h of sources) load[h] = this.committedDemand[h] / this.capacity[h];
     sources.sort((a, b) => load[a] - load[b] || a - b);
-    for (let h = 0; h < H; h++) if (this.state[h] !== ON) excludedTarget[h] = 1;
+    // Targets are hosts that are on and hold VMs: moving VMs onto an empty host consolidates nothing (an idle host
+    // left on by the realistic power states would otherwise swap places with the host being evacuated).
+    for (let h = 0; h < H; h++) if (this.state[h] !== ON || this.committed[h].length === 0) excludedTarget[h] = 1;
     for (const source of sources) {
       if (excludedSource[source]) continue;
       excludedSource[source] = 1;
