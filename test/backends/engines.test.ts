@@ -251,3 +251,46 @@ describe('default model: one underload evacuation, by hand', () => {
     expect(summary.energy_kwh).toBeCloseTo((host0 + host1) / 3.6e6, 9);
   });
 });
+
+describe('default model: an overload relieved onto a host that must boot, by hand', () => {
+  // Two VMs of 2600 MIPS (one vCPU, 613 MiB) at 100 % share host 0 (5200 of 5320 MIPS: admission fits them both).
+  // At t = 300 s THR 0.8 finds host 0 overloaded (0.977); MMT picks VM 0 (equal RAM, first); the only other host is
+  // off, so it is woken: booting takes 120 s at 200 W, then the 9.808 s migration runs (host 1 serving 10 % of
+  // 2600 MIPS to receive it). Afterwards each host runs one VM at 2600 / 5320, and evacuating either would overload
+  // the other (5200 / 5320 > 0.8), so nothing else moves.
+  const g5 = specPowerModel('g5', g5Watts, 'exact');
+  const power = (mips: number): number => {
+    const x = (mips / 5320) * 10;
+    const i = Math.min(9, Math.floor(x));
+    return g5Watts[i] + (g5Watts[i + 1] - g5Watts[i]) * (x - i);
+  };
+
+  it('charges the boot, delays the migration until the host is up, and moves nothing else', () => {
+    const { summary } = new FluidDataCenter({
+      hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
+      vms: [0, 1].map(() => ({ mips: 2600, pes: 1, ramMiB: 613, bandwidthMbps: 100 })),
+      utilisation: constantTrace(2, 288, 1),
+      samplesPerVm: 288,
+      sampleIntervalSeconds: 300,
+      schedulingIntervalSeconds: 300,
+      durationSeconds: 86_400,
+      allocation: {
+        kind: 'migration',
+        detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }),
+        selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')),
+      },
+      energy: 'utilisation',
+      migration: cloudSimMigrationModel(0.5, 0.1),
+      powerStates: { kind: 'realistic', idleSeconds: 600, bootSeconds: 120, bootWatts: 200, shutdownSeconds: 30, shutdownWatts: 150 },
+      checkInvariants: true,
+    }).run();
+    const migration = 613 / ((1000 * 1000 * 0.5) / 8000);
+    const done = 420 + migration;
+    const host0 = power(5200) * done + power(2600) * (86_400 - done);
+    const host1 = 200 * 120 + power(260) * migration + power(2600) * (86_400 - done);
+    expect(summary.migrations).toBe(1);
+    expect(summary.mean_migration_time_s).toBeCloseTo(migration, 9);
+    expect(summary.energy_kwh).toBeCloseTo((host0 + host1) / 3.6e6, 9);
+    expect(summary.slatah === 0).toBe(true);
+  });
+});
