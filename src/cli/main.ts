@@ -89,6 +89,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `hyperwatt run … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
