@@ -19,6 +19,39 @@ function constantTrace(vms: number, samples: number, value: number): Float64Arra
   return new Float64Array(vms * samples).fill(value);
 }
 
+/** G5 power at `mips` of its 5320 MIPS, by exact linear interpolation of the SPECpower table. */
+function power(mips: number): number {
+  const x = (mips / 5320) * 10;
+  const i = Math.min(9, Math.floor(x));
+  return g5Watts[i] + (g5Watts[i + 1] - g5Watts[i]) * (x - i);
+}
+
+/** A 613 MiB VM over half of a 1000 Mbit/s link (CloudSim's model): 9.808 s. */
+const MIGRATION_613_MIB = 613 / ((1000 * 1000 * 0.5) / 8000);
+
+/** Default mode, two G5 hosts, two identical VMs at a constant utilisation, THR 0.8 with MMT. */
+function twoG5HostsThr(vm: FluidConfig['vms'][number], utilisation: number, powerStates: FluidConfig['powerStates']): FluidConfig {
+  const g5 = specPowerModel('g5', g5Watts, 'exact');
+  return {
+    hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
+    vms: [vm, { ...vm }],
+    utilisation: constantTrace(2, 288, utilisation),
+    samplesPerVm: 288,
+    sampleIntervalSeconds: 300,
+    schedulingIntervalSeconds: 300,
+    durationSeconds: 86_400,
+    allocation: {
+      kind: 'migration',
+      detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }),
+      selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')),
+    },
+    energy: 'utilisation',
+    migration: cloudSimMigrationModel(0.5, 0.1),
+    powerStates,
+    checkInvariants: true,
+  };
+}
+
 describe('cloudsim-3.0.3 model, by hand', () => {
   const g5 = specPowerModel('g5', g5Watts, 'cloudsim');
   const base = {
@@ -207,31 +240,9 @@ describe('default model: one underload evacuation, by hand', () => {
   // its VM to host 1 (600 / 5320 is far below 0.8). The migration takes 613 MiB / (1000 Mbit/s · ½ / 8) =
   // 9.808 s, during which host 0 still serves the VM's whole 300 MIPS (90 % for the VM, 10 % migration work) and
   // host 1 serves its own 300 plus 10 % of 300 for receiving.
-  const g5 = specPowerModel('g5', g5Watts, 'exact');
-  const power = (mips: number): number => {
-    const x = (mips / 5320) * 10;
-    const i = Math.min(9, Math.floor(x));
-    return g5Watts[i] + (g5Watts[i + 1] - g5Watts[i]) * (x - i);
-  };
-  const migration = 613 / ((1000 * 1000 * 0.5) / 8000);
-  const config = (powerStates: FluidConfig['powerStates']): FluidConfig => ({
-    hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
-    vms: [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 })),
-    utilisation: constantTrace(2, 288, 0.1),
-    samplesPerVm: 288,
-    sampleIntervalSeconds: 300,
-    schedulingIntervalSeconds: 300,
-    durationSeconds: 86_400,
-    allocation: {
-      kind: 'migration',
-      detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }),
-      selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')),
-    },
-    energy: 'utilisation',
-    migration: cloudSimMigrationModel(0.5, 0.1),
-    powerStates,
-    checkInvariants: true,
-  });
+  const migration = MIGRATION_613_MIB;
+  const config = (powerStates: FluidConfig['powerStates']): FluidConfig =>
+    twoG5HostsThr({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 }, 0.1, powerStates);
   const end = 300 + migration;
   const host1 = power(300) * 300 + power(330) * migration + power(600) * (86_400 - end);
 
@@ -258,33 +269,18 @@ describe('default model: an overload relieved onto a host that must boot, by han
   // off, so it is woken: booting takes 120 s at 200 W, then the 9.808 s migration runs (host 1 serving 10 % of
   // 2600 MIPS to receive it). Afterwards each host runs one VM at 2600 / 5320, and evacuating either would overload
   // the other (5200 / 5320 > 0.8), so nothing else moves.
-  const g5 = specPowerModel('g5', g5Watts, 'exact');
-  const power = (mips: number): number => {
-    const x = (mips / 5320) * 10;
-    const i = Math.min(9, Math.floor(x));
-    return g5Watts[i] + (g5Watts[i + 1] - g5Watts[i]) * (x - i);
-  };
-
   it('charges the boot, delays the migration until the host is up, and moves nothing else', () => {
-    const { summary } = new FluidDataCenter({
-      hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
-      vms: [0, 1].map(() => ({ mips: 2600, pes: 1, ramMiB: 613, bandwidthMbps: 100 })),
-      utilisation: constantTrace(2, 288, 1),
-      samplesPerVm: 288,
-      sampleIntervalSeconds: 300,
-      schedulingIntervalSeconds: 300,
-      durationSeconds: 86_400,
-      allocation: {
-        kind: 'migration',
-        detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }),
-        selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')),
-      },
-      energy: 'utilisation',
-      migration: cloudSimMigrationModel(0.5, 0.1),
-      powerStates: { kind: 'realistic', idleSeconds: 600, bootSeconds: 120, bootWatts: 200, shutdownSeconds: 30, shutdownWatts: 150 },
-      checkInvariants: true,
-    }).run();
-    const migration = 613 / ((1000 * 1000 * 0.5) / 8000);
+    const { summary } = new FluidDataCenter(
+      twoG5HostsThr({ mips: 2600, pes: 1, ramMiB: 613, bandwidthMbps: 100 }, 1, {
+        kind: 'realistic',
+        idleSeconds: 600,
+        bootSeconds: 120,
+        bootWatts: 200,
+        shutdownSeconds: 30,
+        shutdownWatts: 150,
+      }),
+    ).run();
+    const migration = MIGRATION_613_MIB;
     const done = 420 + migration;
     const host0 = power(5200) * done + power(2600) * (86_400 - done);
     const host1 = 200 * 120 + power(260) * migration + power(2600) * (86_400 - done);
