@@ -7,12 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { stableJson } from '../src/util/json.js';
 import { validateCloudSim, type Claim } from './cloudsim.js';
+import { validateSimGrid } from './simgrid.js';
+import { validateQemu } from './qemu.js';
+import { validateRelocation } from './relocation.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-const claims: Claim[] = [...validateCloudSim(log)];
+const claims: Claim[] = [...validateCloudSim(log), ...validateQemu(log), ...validateSimGrid(log), ...validateRelocation(log)];
 const out = join(root, 'validation', 'results.json');
 writeFileSync(out, stableJson(claims));
 const failed = claims.filter((c) => !c.pass);
