@@ -13,6 +13,7 @@ const validateCommand = async (...args: Parameters<typeof import('./validate.js'
   (await import('./validate.js')).validateCommand(...args);
 const schemaCommand = async () => (await import('./schema.js')).schemaCommand();
 const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').sweepCommand>) => (await import('./sweep.js')).sweepCommand(...args);
+const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').migrateCommand>) => (await import('./migrate.js')).migrateCommand(...args);
 const sweepMergeCommand = async (...args: Parameters<typeof import('./sweep.js').sweepMergeCommand>) =>
   (await import('./sweep.js')).sweepMergeCommand(...args);
 
@@ -68,6 +69,38 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'shard output directories')
     .requiredOption('--out <dir>', 'merged output directory')
     .action(sweepMergeCommand);
+  program
+    .command('migrate')
+    .description('simulate one live migration and print its figures (see docs/models/migration.md)')
+    .option('--strategy <name>', 'precopy | postcopy | hybrid | stop-and-copy (default precopy)')
+    .option('--ram-mib <n>', 'guest RAM, MiB (required)')
+    .option('--used-mib <n>', 'RAM holding data, MiB; the rest is zero pages (default: all of it)')
+    .option('--bandwidth-mbit <n>', 'link bandwidth, Mbit/s (required)')
+    .option('--latency-ms <n>', 'one-way link latency, ms (default 0.1)')
+    .option('--dirty-pages-per-s <n>', 'pages the guest writes per second (default 0)')
+    .option('--hot-set-mib <n>', 'writable working set the writes fall in, MiB (default: the whole RAM)')
+    .option('--pattern <name>', 'write pattern: uniform | hot-cold | zipf | sequential (default uniform)')
+    .option('--hot-write-percent <n>', 'hot-cold: percent of writes in the hottest eighth of the hot set (default 90)')
+    .option('--zipf-exponent <n>', 'zipf: exponent (default 0.99)')
+    .option('--touch-pages-per-s <n>', 'pages each vCPU accesses per second after a post-copy switch (default: the dirty rate)')
+    .option('--touch-locality <p>', 'probability an access is to the next page (default 0.5)')
+    .option('--vcpus <n>', 'vCPUs (default 1)')
+    .option('--downtime-limit-ms <n>', 'QEMU downtime-limit, ms (default 300)')
+    .option('--max-bandwidth-mib-s <n>', 'QEMU max-bandwidth, MiB/s (default 128)')
+    .option('--postcopy-max-bandwidth-mib-s <n>', 'QEMU max-postcopy-bandwidth, MiB/s (default: unlimited)')
+    .option('--auto-converge', 'throttle the guest when pre-copy does not converge (QEMU: 20 %, +10 %, ≤ 99 %)')
+    .option('--xbzrle-cache-mib <n>', 'XBZRLE delta compression with this cache size, MiB (default: off)')
+    .option('--precache-mib <n>', 'post-copy/hybrid: pre-cache this much of the hot set before the switch, MiB')
+    .option('--switch-after-s <n>', 'hybrid: switch to post-copy after this many seconds')
+    .option('--switch-after-passes <n>', 'hybrid: switch to post-copy after this many passes')
+    .option('--time-limit-s <n>', 'give up on a pre-copy that has not converged after this long (default 600)')
+    .option('--on-time-limit <what>', 'abort (VM stays on the source) | stop-and-copy (default abort)')
+    .option('--seed <n>', 'seed of the guest behaviour (default 1)')
+    .option('--compat <model>', "simgrid: SimGrid 3.32's pre-copy model in its reference set-up")
+    .option('--dirty-intensity <pct>', 'simgrid: dirty-page intensity, percent of the migration speed')
+    .option('--idle', 'simgrid: the VM does not compute (so it dirties nothing)')
+    .option('--json', 'print the figures as one JSON object on stdout')
+    .action(migrateCommand);
   return program;
 }
 
