@@ -35,6 +35,7 @@
  * Per-page work uses bitmaps and typed arrays only (no allocation per page or per step).
  */
 import type { RandomStream } from '../../kernel/random.js';
+import type { MigrationProcess } from './migration-process.js';
 import { PageBitmap } from '../../model/memory/page-bitmap.js';
 import { memoryLayout, TouchStream, WriteStream, type GuestMemoryLayout, type GuestMemorySpec } from '../../model/memory/guest-memory.js';
 
@@ -173,7 +174,7 @@ export interface LiveMigrationResult {
 /** A failure during the migration. */
 export type MigrationFailure = 'source' | 'destination' | 'link';
 
-export class LiveMigration {
+export class LiveMigration implements MigrationProcess {
   readonly parameters: LiveMigrationParameters;
   readonly memory: GuestMemorySpec;
   readonly layout: GuestMemoryLayout;

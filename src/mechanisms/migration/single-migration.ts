@@ -5,6 +5,7 @@
 import { RandomStream } from '../../kernel/random.js';
 import type { GuestMemorySpec } from '../../model/memory/guest-memory.js';
 import { LiveMigration, type LiveMigrationParameters, type LiveMigrationResult } from './live-migration.js';
+import type { MigrationProcess } from './migration-process.js';
 
 export interface LinkSpec {
   /** What the link (or the testbed's end-to-end path) carries, bytes/s. */
@@ -29,8 +30,12 @@ export function simulateMigration(
   seed: number,
   failure?: FailureSpec,
 ): LiveMigrationResult {
+  return runAlone(new LiveMigration(memory, parameters, link.latencySeconds, new RandomStream(seed, 'migration-guest')), link, failure);
+}
+
+/** Drives any migration engine alone on `link` (its rate: the link's bandwidth under the engine's own limit). */
+export function runAlone(migration: MigrationProcess, link: LinkSpec, failure?: FailureSpec): LiveMigrationResult {
   if (!(link.bandwidthBytesPerSecond > 0)) throw new RangeError(`migration: link bandwidth must be positive, got ${link.bandwidthBytesPerSecond}`);
-  const migration = new LiveMigration(memory, parameters, link.latencySeconds, new RandomStream(seed, 'migration-guest'));
   const rateNow = (): number => Math.min(link.bandwidthBytesPerSecond, migration.capBytesPerSecond());
   migration.start(0, rateNow());
   let failed = false;
