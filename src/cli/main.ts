@@ -14,6 +14,8 @@ const validateCommand = async (...args: Parameters<typeof import('./validate.js'
 const schemaCommand = async () => (await import('./schema.js')).schemaCommand();
 const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').sweepCommand>) => (await import('./sweep.js')).sweepCommand(...args);
 const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').migrateCommand>) => (await import('./migrate.js')).migrateCommand(...args);
+const migrateSweepCommand = async (...args: Parameters<typeof import('./migrate-sweep.js').migrateSweepCommand>) =>
+  (await import('./migrate-sweep.js')).migrateSweepCommand(...args);
 const sweepMergeCommand = async (...args: Parameters<typeof import('./sweep.js').sweepMergeCommand>) =>
   (await import('./sweep.js')).sweepMergeCommand(...args);
 
@@ -69,8 +71,10 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'shard output directories')
     .requiredOption('--out <dir>', 'merged output directory')
     .action(sweepMergeCommand);
-  program
+  const migrate = program
     .command('migrate')
+    // `migrate` and `migrate sweep` both have --json: options belong to the command they follow.
+    .enablePositionalOptions()
     .description('simulate one live migration and print its figures (see docs/models/migration.md)')
     .option('--strategy <name>', 'precopy | postcopy | hybrid | stop-and-copy (default precopy)')
     .option('--ram-mib <n>', 'guest RAM, MiB (required)')
@@ -101,6 +105,14 @@ export function buildProgram(): Command {
     .option('--idle', 'simgrid: the VM does not compute (so it dirties nothing)')
     .option('--json', 'print the figures as one JSON object on stdout')
     .action(migrateCommand);
+  migrate
+    .command('sweep')
+    .description('run strategies × bandwidths × dirty rates × seeds of a migration-sweep file (see docs/migration-sweeps.md)')
+    .argument('<file>', 'migration-sweep file (YAML or JSON)')
+    .option('--out <dir>', 'output directory (default: out/<sweep name>)')
+    .option('--json', 'print the results as one JSON object on stdout')
+    .option('--quiet', 'no progress output')
+    .action(migrateSweepCommand);
   return program;
 }
 
