@@ -347,9 +347,12 @@ export class LiveMigration implements MigrationProcess {
     if (Number.isNaN(this.startSeconds)) throw new Error('migration: not started');
     if (untilSeconds < this.now) throw new RangeError(`migration: cannot run back to ${untilSeconds} from ${this.now}`);
     let guard = 0;
-    while (this.phase !== 'done' && this.phase !== 'paused' && this.now < untilSeconds) {
-      const wake = Math.min(untilSeconds, this.nextWakeSeconds());
-      this.step(wake);
+    while (this.phase !== 'done' && this.phase !== 'paused') {
+      const due = this.nextWakeSeconds();
+      // Past `untilSeconds` only for what is due at this very instant (a phase that lasts no time).
+      if (this.now >= untilSeconds && due > this.now) break;
+      const wake = Math.min(untilSeconds, due);
+      this.step(Math.max(wake, this.now));
       if (++guard > 1e8) throw new Error(`internal: migration makes no progress (${this.phase} at ${this.now}, wake ${wake}, ${this.toSend.count} pages to send)`);
     }
     if (this.phase === 'done' || this.phase === 'paused') this.now = Math.max(this.now, untilSeconds);
@@ -528,7 +531,7 @@ export class LiveMigration implements MigrationProcess {
         page = toSend.nextSet(0);
       }
       const cost = this.wireBytes(page, false);
-      if (cost > budget) break;
+      if (!fits(cost, budget)) break;
       budget -= cost;
       sentBytes += cost;
       this.sendPage(page, cost);
@@ -659,7 +662,7 @@ export class LiveMigration implements MigrationProcess {
       let page = toSend.nextSet(this.cursor);
       if (page < 0) page = toSend.nextSet(0);
       const cost = this.wireBytes(page, true);
-      if (cost > budget) break;
+      if (!fits(cost, budget)) break;
       budget -= cost;
       sentBytes += cost;
       this.sendPage(page, cost);
@@ -787,7 +790,7 @@ export class LiveMigration implements MigrationProcess {
       let page = toSend.nextSet(this.cursor);
       if (page < 0) page = toSend.nextSet(0);
       const cost = this.wireBytes(page, true);
-      if (cost > budget) break;
+      if (!fits(cost, budget)) break;
       budget -= cost;
       pushBytes += cost;
       this.sendPage(page, cost);
@@ -882,6 +885,14 @@ export class LiveMigration implements MigrationProcess {
     this.endSeconds = endSeconds;
     if (outcome === 'completed' && !this.pausedByFailure && this.note === '') this.note = 'completed';
   }
+}
+
+/**
+ * Whether a page of `cost` bytes fits in `budget`: budgets are rate × time, so a page that fits exactly can miss by
+ * a rounding error (a few ulps); without the tolerance the migration would wait a zero-length step for it forever.
+ */
+function fits(cost: number, budget: number): boolean {
+  return cost <= budget + 1e-9 * (cost + Math.abs(budget));
 }
 
 /** Post-copy steps: short enough that faults and the background push interleave in time order. */
