@@ -6,7 +6,10 @@
  *    1052 traces, simulation), CPU seconds as the process reports them, best and median of 5 runs, and the ratio
  *    to CloudSim 3.0.3's JVM user time for the same run (data/cloudsim/results-20110303.md);
  * 3. planetlab-sweep: all 10 days × 6 policies with `hyperwatt sweep --jobs 2`, wall time;
- * 4. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
+ * 4. migration: one 16 GiB page-level pre-copy; 1,000 concurrent migrations on a shared fabric; the network alone
+ *    (bench/migration.ts, bench/network.ts); the PlanetLab LR day in default mode with `precopy` against `cloudsim`
+ *    migrations, wall time of the simulation (target: under 2×);
+ * 5. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
  *    from 1,000 VMs up, CPU time and peak RSS per size. `HYPERWATT_BENCH_MAX_VMS` caps the largest size
  *    (default 100,000).
  *
@@ -19,6 +22,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchKernel } from './kernel.js';
+import { benchConcurrent, benchSixteenGiB } from './migration.js';
+import { benchNetwork } from './network.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -86,6 +91,23 @@ async function main(): Promise<void> {
   const sweepWall = (performance.now() - started) / 1000;
   results.planetlab_sweep = { runs: 60, jobs: 2, wall_seconds: sweepWall, target_wall_seconds: 15, output: sweepOut.trim() };
   log(`  ${sweepWall.toFixed(1)} s wall (target 15 s)`);
+
+  log('migration …');
+  const sixteen = benchSixteenGiB(log);
+  const concurrentFigures = benchConcurrent(log);
+  log('network: max-min sharing with 1,000 concurrent flows …');
+  const network = benchNetwork(log);
+  const models: Record<string, number> = {};
+  for (const model of ['cloudsim', 'precopy']) {
+    const walls = Array.from({ length: 3 }, () => runCli(['examples/planetlab/lr-mmt-precopy.yaml', '--set', `migration={"model":"${model}"}`]).wall_seconds);
+    models[`${model}_wall_seconds_median`] = median(walls);
+  }
+  models.precopy_over_cloudsim = models.precopy_wall_seconds_median / models.cloudsim_wall_seconds_median;
+  log(
+    `  PlanetLab LR day, default mode: precopy ${models.precopy_wall_seconds_median.toFixed(3)} s vs cloudsim ${models.cloudsim_wall_seconds_median.toFixed(3)} s ` +
+      `simulation wall (median of 3) → ${models.precopy_over_cloudsim.toFixed(2)}× (target < 2×)`,
+  );
+  results.migration = { sixteen_gib_precopy: sixteen, concurrent: concurrentFigures, network, planetlab_models: { ...models, target_ratio: 2 } };
 
   const maxVms = Number(process.env.HYPERWATT_BENCH_MAX_VMS ?? 100_000);
   const sizes = [1_000, 3_000, 10_000, 30_000, 100_000].filter((n) => n <= maxVms);

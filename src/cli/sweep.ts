@@ -71,7 +71,8 @@ export async function runJobs(jobs: readonly SweepJob[], threads: number, onDone
 function csvOf(rows: readonly SweepResultRow[]): string {
   const parameterKeys = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
   // The job's scenario file and seed are already columns; the summary's copies would repeat the names.
-  const summaryKeys = rows.length > 0 ? Object.keys(rows[0].summary).filter((k) => k !== 'seed') : [];
+  // Every key any job has, in first-seen order: realistic migration models add fields the others lack (left empty).
+  const summaryKeys = [...new Set(rows.flatMap((r) => Object.keys(r.summary)))].filter((k) => k !== 'seed');
   const escape = (v: unknown): string => {
     const text = String(v);
     return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -79,7 +80,7 @@ function csvOf(rows: readonly SweepResultRow[]): string {
   const lines = [['job', 'scenario_file', ...parameterKeys, 'seed', ...summaryKeys].join(',')];
   for (const row of rows) {
     lines.push(
-      [row.job, row.scenario, ...parameterKeys.map((k) => row.parameters[k] ?? ''), row.seed, ...summaryKeys.map((k) => (row.summary as unknown as Record<string, unknown>)[k])]
+      [row.job, row.scenario, ...parameterKeys.map((k) => row.parameters[k] ?? ''), row.seed, ...summaryKeys.map((k) => (row.summary as unknown as Record<string, unknown>)[k] ?? '')]
         .map(escape)
         .join(','),
     );

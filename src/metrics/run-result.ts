@@ -45,6 +45,27 @@ export interface RunSummary {
   events: number;
   /** Wall-clock time of the simulation, seconds (not part of the deterministic output files). */
   wall_seconds: number;
+  // Realistic migration models only (default mode with `migration.model` other than `cloudsim`); durations of
+  // those migrations are the engines' total times, and their lost guest work is in PDM.
+  /** The migration model. */
+  migration_model?: string;
+  /** Migrations that completed within the run (the others were still in flight at the end). */
+  migrations_completed?: number;
+  /** Mean and largest downtime of the completed migrations, seconds. */
+  mean_downtime_s?: number;
+  max_downtime_s?: number;
+  /** Mean time from a migration's start until its VM ran on the target, seconds. */
+  mean_switchover_s?: number;
+  /** Bytes the completed migrations sent, GiB. */
+  migration_traffic_gib?: number;
+  /** Post-copy page faults served over the network. */
+  remote_faults?: number;
+  /** Pre-copy migrations that hit their time limit and were finished by stop-and-copy. */
+  migrations_not_converged?: number;
+  /** Migrations that switched to post-copy (post-copy, hybrid, or adaptive's choice). */
+  migrations_postcopy?: number;
+  /** Guest vCPU-seconds lost to migrations (throttling, downtime, remote faults). */
+  migration_lost_vcpu_seconds?: number;
 }
 
 /**

@@ -63,6 +63,21 @@ const SUMMARY_GROUPS = [
       { field: 'stdev_time_before_host_shutdown_s', label: 'Standard deviation of active time before a shutdown', unit: 's', kind: 'seconds' },
     ],
   },
+  {
+    title: 'Live migrations (realistic models)',
+    rows: [
+      { field: 'migration_model', label: 'Migration model', unit: '', kind: 'text' },
+      { field: 'migrations_completed', label: 'Migrations completed within the run', unit: 'migrations', kind: 'count' },
+      { field: 'mean_switchover_s', label: 'Mean time until the VM runs on the target', unit: 's', kind: 'seconds' },
+      { field: 'mean_downtime_s', label: 'Mean downtime', unit: 's', kind: 'number' },
+      { field: 'max_downtime_s', label: 'Largest downtime', unit: 's', kind: 'number' },
+      { field: 'migration_traffic_gib', label: 'Migration traffic', unit: 'GiB', kind: 'number' },
+      { field: 'remote_faults', label: 'Post-copy remote page faults', unit: 'faults', kind: 'count' },
+      { field: 'migrations_not_converged', label: 'Pre-copy migrations that did not converge', unit: 'migrations', kind: 'count' },
+      { field: 'migrations_postcopy', label: 'Migrations that switched to post-copy', unit: 'migrations', kind: 'count' },
+      { field: 'migration_lost_vcpu_seconds', label: 'Guest work lost to migrations', unit: 'vCPU·s', kind: 'number' },
+    ],
+  },
 ] as const satisfies readonly SummaryGroup[];
 
 type ShownField = (typeof SUMMARY_GROUPS)[number]['rows'][number]['field'];
@@ -90,6 +105,7 @@ export function renderSummaryTable(summary: RunSummary, includeWallClock: boolea
     for (const row of group.rows as readonly SummaryRow[]) {
       if (!includeWallClock && WALL_CLOCK_FIELDS.includes(row.field)) continue;
       const value = summary[row.field];
+      if (value === undefined) continue; // optional fields of other models
       // Durations get a readable form next to their unit: "86,400 | s (24 h)".
       const readable = row.kind === 'seconds' && typeof value === 'number' ? formatDuration(value) : '';
       const unit = escapeHtml(row.unit) + (readable === '' ? '' : ` (${readable})`);

@@ -124,6 +124,7 @@ export const SelectionSchema = z
     z.strictObject({ name: z.literal('mc') }),
     z.strictObject({ name: z.literal('mu') }),
     z.strictObject({ name: z.literal('rs') }),
+    z.strictObject({ name: z.literal('mpc') }).describe("minimum predicted cost under the run's migration model"),
   ])
   .describe('VM selection');
 
@@ -142,12 +143,63 @@ export const PolicySchema = z
   ])
   .describe('policy');
 
+/**
+ * How a VM's memory behaves when it migrates (realistic migration models). Rates are per vCPU; writes scale with
+ * the VM's CPU utilisation when its migration starts (a guest doing nothing writes nothing). These are workload
+ * assumptions to state in an experiment, not measurements: the defaults are illustrative.
+ */
+export const GuestMemoryBehaviourSchema = z.strictObject({
+  usedFraction: fraction('share of the RAM holding data (the rest are zero pages)').default(0.9),
+  writableFraction: fraction('writable working set as a share of the RAM').default(0.25),
+  dirtyPagesPerSecondPerVcpu: z.number().nonnegative().default(2000).describe('4 KiB page writes per second per vCPU at 100 % CPU'),
+  pattern: z.enum(['uniform', 'hot-cold', 'zipf', 'sequential']).default('uniform').describe('how writes spread over the writable set'),
+  hotFraction: fraction('hot-cold: hot set as a share of the writable set').default(0.125),
+  hotWriteFraction: fraction('hot-cold: share of the writes that go to the hot set').default(0.9),
+  zipfExponent: positive('zipf: exponent').default(0.99),
+  touchPagesPerSecondPerVcpu: z.number().nonnegative().default(10000).describe('pages a running vCPU accesses per second (post-copy faults)'),
+  touchLocality: fraction('probability that an access is to the next page').default(0.5),
+});
+
+/** Fields shared by the QEMU-like migration models (QEMU 7.2 defaults). */
+const qemuMigrationFields = {
+  maxBandwidthMiBps: positive('QEMU max-bandwidth during pre-copy, MiB/s').default(128),
+  postcopyMaxBandwidthMiBps: positive('QEMU max-postcopy-bandwidth, MiB/s (absent: unlimited)').optional(),
+  downtimeLimitMs: z.number().nonnegative().default(300).describe('QEMU downtime-limit, ms'),
+  autoConverge: z.boolean().default(false).describe('throttle the guest when pre-copy does not converge'),
+  precacheMiB: z.number().nonnegative().default(0).describe('post-copy/hybrid: hot set pre-cached before the switch, MiB'),
+  timeLimitSeconds: positive('a pre-copy that has not converged after this long is stopped and copied').default(600),
+  latencyMs: z.number().nonnegative().default(0.1).describe('one-way latency of a host NIC link, ms'),
+  racks: z
+    .strictObject({
+      hostsPerRack: positiveInt('consecutive hosts per rack'),
+      uplinkMbps: positive("rack uplink bandwidth each way, Mbit/s"),
+    })
+    .optional()
+    .describe('group hosts in racks whose uplinks migrations between racks share'),
+  engine: z.enum(['aggregate', 'page']).default('aggregate').describe('aggregate (expected values, for data centers) or page (page level, small runs)'),
+  guest: GuestMemoryBehaviourSchema.default(GuestMemoryBehaviourSchema.parse({})),
+};
+
 export const MigrationSchema = z
   .discriminatedUnion('model', [
     z.strictObject({
       model: z.literal('cloudsim'),
       bandwidthFraction: z.number().gt(0).max(1).default(0.5).describe('share of the link a migration uses'),
       cpuOverhead: z.number().gt(0).lt(1).default(0.1).describe('CPU share lost by a migrating VM'),
+    }),
+    z.strictObject({ model: z.literal('precopy'), ...qemuMigrationFields }),
+    z.strictObject({ model: z.literal('postcopy'), ...qemuMigrationFields }),
+    z.strictObject({
+      model: z.literal('hybrid'),
+      ...qemuMigrationFields,
+      switchAfterPasses: z.number().int().nonnegative().default(2).describe('switch to post-copy after this many pre-copy passes'),
+      switchAfterSeconds: positive('…or after this many seconds').optional(),
+    }),
+    z.strictObject({ model: z.literal('stop-and-copy'), ...qemuMigrationFields }),
+    z.strictObject({
+      model: z.literal('adaptive'),
+      ...qemuMigrationFields,
+      postcopyAboveDirtyShare: fraction("use post-copy when the VM's predicted dirty rate exceeds this share of its link, else pre-copy").default(0.5),
     }),
   ])
   .describe('migration model');

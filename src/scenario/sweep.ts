@@ -10,7 +10,8 @@ import { UserError } from '../util/user-error.js';
 import { loadDocument } from './document.js';
 import { parseWith } from './validate.js';
 
-const GridValue = z.union([z.string(), z.number(), z.boolean()]);
+/** A grid value: a scalar, or a mapping that replaces a whole object (e.g. `migration: [{model: cloudsim}, …]`). */
+const GridValue = z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown())]);
 
 export const SweepSchema = z.strictObject({
   name: z.string().min(1),
@@ -42,12 +43,14 @@ export function loadSweep(file: string): Sweep {
   return parseWith(SweepSchema, loadDocument(file), file);
 }
 
+type GridPointValue = string | number | boolean | Record<string, unknown>;
+
 /** Expands a sweep into its jobs: scenarios × grid points (in key order) × seeds. */
 export function expandSweep(sweep: Sweep, sweepFile: string): SweepJob[] {
   const keys = Object.keys(sweep.grid);
-  const points: Record<string, string | number | boolean>[] = [{}];
+  const points: Record<string, GridPointValue>[] = [{}];
   for (const key of keys) {
-    const next: Record<string, string | number | boolean>[] = [];
+    const next: Record<string, GridPointValue>[] = [];
     for (const point of points) for (const value of sweep.grid[key]) next.push({ ...point, [key]: value });
     points.splice(0, points.length, ...next);
   }
@@ -56,8 +59,10 @@ export function expandSweep(sweep: Sweep, sweepFile: string): SweepJob[] {
   for (const scenario of sweep.scenarios) {
     const scenarioFile = resolve(dirname(sweepFile), scenario);
     for (const parameters of points) {
-      const sets = keys.map((k) => `${k}=${typeof parameters[k] === 'string' ? JSON.stringify(parameters[k]) : String(parameters[k])}`);
-      for (const seed of seeds) jobs.push({ index: jobs.length, scenarioFile, scenario, sets, parameters, seed });
+      const sets = keys.map((k) => `${k}=${typeof parameters[k] === 'string' || typeof parameters[k] === 'object' ? JSON.stringify(parameters[k]) : String(parameters[k])}`);
+      // Result tables show a mapping as its compact JSON.
+      const shown = Object.fromEntries(keys.map((k) => [k, typeof parameters[k] === 'object' ? JSON.stringify(parameters[k]) : (parameters[k] as string | number | boolean)]));
+      for (const seed of seeds) jobs.push({ index: jobs.length, scenarioFile, scenario, sets, parameters: shown, seed });
     }
   }
   return jobs;

@@ -46,7 +46,7 @@ class FakeHostVmView implements HostVmView {
   }
 }
 
-const selector = (name: 'mmt' | 'mu' | 'mc' | 'rs', seed = 1): VmSelector => createVmSelector({ name }, new RandomStream(seed, 'vm-selection'));
+const selector = (name: (typeof VM_SELECTOR_NAMES)[number], seed = 1): VmSelector => createVmSelector({ name }, new RandomStream(seed, 'vm-selection'));
 
 describe('mmt (minimum migration time: smallest RAM)', () => {
   it('picks the smallest RAM, the first one on ties', () => {
@@ -233,9 +233,35 @@ describe('mc (maximum correlation: highest R² of the VM on the others)', () => 
   });
 });
 
+describe('mpc (minimum predicted migration cost)', () => {
+  /** The fake view with a predictor: cost per VM given by `costs`. */
+  class PredictingView extends FakeHostVmView {
+    constructor(
+      list: number[],
+      vms: Record<number, FakeVm>,
+      private readonly costs: Record<number, number>,
+    ) {
+      super(list, vms);
+    }
+    vmMigrationCostSeconds(vm: number): number {
+      return this.costs[vm];
+    }
+  }
+
+  it('picks the smallest predicted cost, not the smallest RAM, and skips migrating VMs', () => {
+    // VM 11 is the smallest (613 MiB) but writes fast: 40 s predicted; VM 10 (1740 MiB) is quiet: 14 s.
+    const vms = { 10: { ramMiB: 1740 }, 11: { ramMiB: 613 }, 12: { ramMiB: 870, migrating: true } };
+    expect(selector('mpc').select(new PredictingView([10, 11, 12], vms, { 10: 14, 11: 40, 12: 1 }), 0)).toBe(10);
+  });
+
+  it('falls back to the smallest RAM where the backend predicts nothing', () => {
+    expect(selector('mpc').select(new FakeHostVmView([10, 11], { 10: { ramMiB: 1740 }, 11: { ramMiB: 613 } }), 0)).toBe(11);
+  });
+});
+
 describe('createVmSelector', () => {
   it('builds every named preset under its name', () => {
-    expect([...VM_SELECTOR_NAMES].sort()).toEqual(['mc', 'mmt', 'mu', 'rs']);
+    expect([...VM_SELECTOR_NAMES].sort()).toEqual(['mc', 'mmt', 'mpc', 'mu', 'rs']);
     for (const name of VM_SELECTOR_NAMES) expect(selector(name).name).toBe(name);
   });
 });

@@ -25,6 +25,10 @@ import { groupHosts, identityIds } from '../../model/host-classes.js';
 import type { PowerModel } from '../../model/power-model.js';
 import { exactTablePower, PowerTables } from '../../model/power-tables.js';
 import type { MigrationModel, MigrationRequest } from '../../mechanisms/migration/migration-model.js';
+import type { LiveMigrationResult } from '../../mechanisms/migration/live-migration.js';
+import { MigrationService } from '../../mechanisms/migration/migration-service.js';
+import { starTopology } from '../../model/network/topology.js';
+import type { MigrationEngineConfig } from './migration-engine.js';
 import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
 import { meanAndStdev } from '../../metrics/sla-accumulator.js';
 import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../policies/consolidation/overload-detection.js';
@@ -66,6 +70,11 @@ export interface FluidConfig {
   /** `max-power`: every host at full power all the time (the non-power-aware baseline). */
   energy: 'utilisation' | 'max-power';
   migration: MigrationModel;
+  /**
+   * Realistic migrations (pre-copy, post-copy, …) on a max-min fair network of the hosts' NICs, in place of
+   * `migration`'s fixed duration and CPU overhead; absent: the `migration` model.
+   */
+  migrationEngine?: MigrationEngineConfig;
   powerStates: PowerStates;
   onProgress?: (fraction: number) => void;
   /** Check the model's invariants after every tick and migration (tests; slow). */
@@ -132,6 +141,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private readonly committedRam: Float64Array;
   private readonly committedBandwidth: Float64Array;
   private readonly ramInUse: Float64Array;
+  /** RAM of VMs resident on the host but committed elsewhere (leaving), MiB. */
+  private readonly leavingRam: Float64Array;
   private readonly usedMips: Float64Array;
   private readonly requestedMips: Float64Array;
   private readonly hostScale: Float64Array;
@@ -199,7 +210,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
 
   constructor(private readonly config: FluidConfig) {
     this.schedulingIntervalSeconds = config.schedulingIntervalSeconds;
-    this.overhead = config.migration.cpuOverhead;
+    // With a migration engine, a migrating VM's lost work comes from the engine (throttling, downtime, faults).
+    this.overhead = config.migrationEngine ? 0 : config.migration.cpuOverhead;
     const H = (this.H = config.hosts.length);
     const V = (this.V = config.vms.length);
     this.capacity = new Float64Array(H);
@@ -233,6 +245,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.committedRam = new Float64Array(H);
     this.committedBandwidth = new Float64Array(H);
     this.ramInUse = new Float64Array(H);
+    this.leavingRam = new Float64Array(H);
     this.usedMips = new Float64Array(H);
     this.requestedMips = new Float64Array(H);
     this.hostScale = new Float64Array(H).fill(1);
@@ -284,6 +297,65 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.sim.on(BOOT_DONE, (host) => this.onBootDone(host));
     this.sim.on(SHUTDOWN_DONE, (host) => this.onShutdownDone(host));
     this.sim.on(IDLE_TIMEOUT, (host, generation) => this.onIdleTimeout(host, generation));
+    this.vmTail = new Uint8Array(V);
+    const engine = config.migrationEngine;
+    if (engine) {
+      let fastest = 0;
+      for (let h = 0; h < H; h++) fastest = Math.max(fastest, this.bandwidth[h]);
+      const topology = starTopology({
+        hosts: H,
+        nicBandwidthBytesPerSecond: (fastest * 1e6) / 8,
+        nicLatencySeconds: engine.nicLatencySeconds,
+        racks: engine.racks ? { hostsPerRack: engine.racks.hostsPerRack, uplinkBandwidthBytesPerSecond: engine.racks.uplinkBytesPerSecond, uplinkLatencySeconds: engine.nicLatencySeconds } : undefined,
+      });
+      for (let h = 0; h < H; h++) {
+        if (this.bandwidth[h] === fastest) continue;
+        topology.network.setLinkCapacity(0, topology.hostUplink(h), (this.bandwidth[h] * 1e6) / 8);
+        topology.network.setLinkCapacity(0, topology.hostDownlink(h), (this.bandwidth[h] * 1e6) / 8);
+      }
+      this.migrationService = new MigrationService(
+        this.sim,
+        topology,
+        {
+          onSwitchover: (vm) => this.onMigrationDone(vm),
+          onComplete: (vm, now, result) => this.onMigrationComplete(vm, now, result),
+        },
+        (vm, source, target, latency) => engine.create(vm, latency, this.vmUtilisation(vm), this.linkBytesPerSecond(source, target)),
+      );
+    }
+  }
+
+  private readonly migrationService: MigrationService | undefined;
+  /** 1 while a VM that already runs on its target still pulls pages from its source (post-copy). */
+  private readonly vmTail: Uint8Array;
+  private readonly migrationFigures = { downtimeSum: 0, downtimeMax: 0, switchoverSum: 0, bytes: 0, faults: 0, notConverged: 0, postcopy: 0, completed: 0, lostVcpuSeconds: 0 };
+
+  /** A migration's rate before sharing: the slower NIC of the two hosts, bytes/s. */
+  private linkBytesPerSecond(source: number, target: number): number {
+    return (Math.min(this.bandwidth[source], this.bandwidth[target]) * 1e6) / 8;
+  }
+
+  /** The engine's end of a migration: its lost guest work joins the migration shortfall (PDM). */
+  private onMigrationComplete(vm: number, now: number, result: LiveMigrationResult): void {
+    if (result.outcome !== 'completed') throw new Error(`internal: migration of VM ${vm} ended ${result.outcome} (${result.note})`);
+    this.vmTail[vm] = 0;
+    const f = this.migrationFigures;
+    f.completed++;
+    f.downtimeSum += result.downtimeSeconds;
+    f.downtimeMax = Math.max(f.downtimeMax, result.downtimeSeconds);
+    f.switchoverSum += result.switchoverSeconds;
+    f.bytes += result.transferredBytes;
+    f.faults += result.remoteFaults;
+    if (!result.converged) f.notConverged++;
+    if (result.strategy === 'postcopy' || result.missingPagesAtSwitch > 0) f.postcopy++;
+    const lost = result.lostVcpuSecondsDuring + result.lostVcpuSecondsAfter;
+    f.lostVcpuSeconds += lost;
+    // Lost vCPU-seconds × the VM's demand per vCPU: MIPS·s it wanted and did not get because of the migration.
+    const shortfall = (lost * this.vmDemand[vm]) / this.vmPes[vm];
+    this.migrationShortfall += shortfall;
+    this.totalAllocated -= shortfall;
+    this.migrationTimes.push(result.totalSeconds);
+    void now;
   }
 
   run(): FluidResult {
@@ -391,8 +463,14 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   vmOn(host: number, i: number): number {
     return this.committed[host][i];
   }
+  /** Predicted time to migrate the VM off its host now (the `mpc` selection), seconds. */
+  vmMigrationCostSeconds(vm: number): number {
+    const host = this.vmHost[vm];
+    return this.migrationSeconds(vm, host, host);
+  }
+
   isMigrating(vm: number): boolean {
-    return this.vmTarget[vm] >= 0;
+    return this.vmTarget[vm] >= 0 || this.vmTail[vm] === 1;
   }
   vmRamMiB(vm: number): number {
     return this.vmRam[vm];
@@ -433,6 +511,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     request.demandMips = this.vmDemand[vm];
     request.sourceBandwidthMbps = this.bandwidth[source];
     request.targetBandwidthMbps = this.bandwidth[target];
+    const engine = this.config.migrationEngine;
+    if (engine) return engine.predictSeconds(vm, this.vmUtilisation(vm), this.linkBytesPerSecond(source, target));
     return this.config.migration.durationSeconds(request);
   }
 
@@ -615,6 +695,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     const largest = this.largestVm[host];
     if (largest !== -2 && (largest < 0 || this.vmRam[vm] > this.vmRam[largest] || (this.vmRam[vm] === this.vmRam[largest] && vm < largest))) this.largestVm[host] = vm;
     this.vmPlanned[vm] = host;
+    if (host === this.vmHost[vm]) this.leavingRam[host] -= this.vmRam[vm];
     this.refreshRoom(host);
   }
 
@@ -638,6 +719,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.hostTrimmedLength[host] = -1;
     if (this.largestVm[host] === vm) this.largestVm[host] = -2;
     this.vmPlanned[vm] = -1;
+    if (host === this.vmHost[vm]) this.leavingRam[host] += this.vmRam[vm];
     this.refreshRoom(host);
   }
 
@@ -655,7 +737,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private refreshRoom(host: number): void {
     const at = host * ROOM_STRIDE;
     this.room[at] = this.capacity[host] * (1 + EPSILON) - this.committedDemand[host];
-    this.room[at + 1] = this.ram[host] - this.committedRam[host];
+    // A VM still on the host while it migrates away holds its memory until it has left: a long migration must not
+    // let the host take in more than it can hold meanwhile.
+    this.room[at + 1] = this.ram[host] - this.committedRam[host] - this.leavingRam[host];
     this.room[at + 2] = this.bandwidth[host] - this.committedBandwidth[host];
     this.placeInGrid(host);
   }
@@ -847,7 +931,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       excludedSource[source] = 1;
       excludedTarget[source] = 1;
       const vms = this.committed[source];
-      if (vms.some((vm) => this.vmTarget[vm] >= 0)) continue; // VMs arriving: not a candidate
+      if (vms.some((vm) => this.isMigrating(vm))) continue; // VMs arriving (or still pulling pages): not a candidate
       const moving = this.sortByDemand([...vms]);
       const placed: number[] = [];
       let ok = true;
@@ -894,6 +978,11 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.startedThisTick++;
     this.reallocate(source);
     this.reallocate(target);
+    if (this.migrationService) {
+      this.vmTail[vm] = 1;
+      this.migrationService.start(vm, source, target);
+      return;
+    }
     const done = now + this.migrationSeconds(vm, source, target);
     if (done < this.config.durationSeconds) this.sim.scheduleAt(done, MIGRATION_DONE, vm);
   }
@@ -910,13 +999,15 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     const list = this.resident[source];
     list.splice(list.indexOf(vm), 1);
     this.ramInUse[source] -= this.vmRam[vm];
+    this.leavingRam[source] -= this.vmRam[vm];
+    this.refreshRoom(source);
     const arriving = this.incoming[target];
     arriving.splice(arriving.indexOf(vm), 1);
     this.resident[target].push(vm);
     this.vmHost[vm] = target;
     this.vmTarget[vm] = -1;
     this.migrationsInFlight--;
-    this.migrationTimes.push(now - this.vmMigrationStart[vm]);
+    if (!this.migrationService) this.migrationTimes.push(now - this.vmMigrationStart[vm]);
     this.reallocate(source);
     this.reallocate(target);
     this.maybeIdle(source, now);
@@ -1065,6 +1156,26 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.sampleIndex++;
   }
 
+  /** Figures of the realistic migrations completed within the run (none with the fixed-duration model). */
+  private migrationSummary(): Partial<RunSummary> {
+    const engine = this.config.migrationEngine;
+    if (!engine) return {};
+    const f = this.migrationFigures;
+    const n = f.completed;
+    return {
+      migration_model: engine.modelName,
+      migrations_completed: n,
+      mean_downtime_s: n > 0 ? f.downtimeSum / n : 0,
+      max_downtime_s: f.downtimeMax,
+      mean_switchover_s: n > 0 ? f.switchoverSum / n : 0,
+      migration_traffic_gib: f.bytes / 2 ** 30,
+      remote_faults: f.faults,
+      migrations_not_converged: f.notConverged,
+      migrations_postcopy: f.postcopy,
+      migration_lost_vcpu_seconds: f.lostVcpuSeconds,
+    };
+  }
+
   private finish(): FluidResult {
     const end = this.config.durationSeconds;
     for (let h = 0; h < this.H; h++) this.integrate(h, end);
@@ -1106,6 +1217,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         stdev_migration_time_s: stdevMigration,
         sim_seconds: end,
         events: this.sim.events,
+        ...this.migrationSummary(),
       },
       dataCenter: {
         timeSeconds: Float64Array.from(series.time),

@@ -12,6 +12,7 @@ import { cloudSimMigrationModel } from '../../mechanisms/migration/migration-mod
 import { UserError } from '../../util/user-error.js';
 import { CloudSimDataCenter, type CompatAllocation } from './cloudsim-datacenter.js';
 import { FluidDataCenter } from './fluid-datacenter.js';
+import { migrationEngineConfig } from './migration-engine.js';
 
 export interface RunOptions {
   /** Called with progress in [0, 1] now and then (never per event). */
@@ -60,7 +61,9 @@ function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOption
         ? { kind: 'migration', detector: createOverloadDetector(policy.overload), selector: createVmSelector(policy.selection, built.streams.get('vm-selection')) }
         : { kind: 'first-fit' },
     energy: policy.name === 'npa' ? 'max-power' : 'utilisation',
-    migration: cloudSimMigrationModel(migration.bandwidthFraction, migration.cpuOverhead),
+    // Realistic models keep CloudSim's fixed model only as a fallback that the engine overrides.
+    migration: migration.model === 'cloudsim' ? cloudSimMigrationModel(migration.bandwidthFraction, migration.cpuOverhead) : cloudSimMigrationModel(0.5, 0.1),
+    migrationEngine: migration.model === 'cloudsim' ? undefined : migrationEngineConfig(migration, built.vms, scenario.seed),
     powerStates: scenario.powerStates,
     onProgress: options.onProgress,
   });
@@ -86,6 +89,9 @@ function runCompat(scenario: Scenario, built: BuiltScenario, options: RunOptions
     };
   }
   const migration = scenario.migration;
+  if (migration.model !== 'cloudsim') {
+    throw new UserError(`${scenario.name}: migration model "${migration.model}" needs mode: default (the cloudsim-3.0.3 mode reproduces CloudSim's own migration model)`);
+  }
   const engine = new CloudSimDataCenter({
     hosts: built.hosts.map((h) => ({
       cores: h.cores,

@@ -332,14 +332,26 @@ export class LiveMigration implements MigrationProcess {
         return this.phaseEndSeconds;
       case 'precopy':
       case 'precache':
-        return Math.min(this.windowStartSeconds + ACCOUNTING_WINDOW_SECONDS, this.iterateEndSeconds, this.startSeconds + this.parameters.timeLimitSeconds);
+        // Also when the bitmap will be empty (an iterate call returns then, and the stop may follow at once).
+        return Math.min(this.windowStartSeconds + ACCOUNTING_WINDOW_SECONDS, this.iterateEndSeconds, this.startSeconds + this.parameters.timeLimitSeconds, this.emptySeconds());
       case 'stopped':
         if (!Number.isNaN(this.resumeAtSeconds)) return this.resumeAtSeconds;
         return this.rateBytesPerSecond > 0 ? this.now + Math.max(0, this.stoppedBytesLeft() - this.budgetBytes) / this.rateBytesPerSecond : Infinity;
       case 'postcopy':
         // Faults stall vCPUs for about a round trip: steps of a few milliseconds keep their order with the push.
-        return this.now + POSTCOPY_STEP_SECONDS;
+        return Math.min(this.now + POSTCOPY_STEP_SECONDS, this.emptySeconds());
     }
+  }
+
+  /** Bytes a budget may be short of a page by rounding alone: a milli-byte, or 8 ulps of the clock at the rate. */
+  private slackBytes(end: number): number {
+    return 1e-3 + 8 * Number.EPSILON * Math.max(1, Math.abs(end)) * this.rateBytesPerSecond;
+  }
+
+  /** When the pages still to send will all be through at the current rate (Infinity at rate 0). */
+  private emptySeconds(): number {
+    if (this.rateBytesPerSecond <= 0) return Infinity;
+    return this.now + Math.max(0, this.pendingWireBytes() - this.budgetBytes) / this.rateBytesPerSecond;
   }
 
   /** Advances the migration to `untilSeconds` at the current rate, through every phase change on the way. */
@@ -480,7 +492,7 @@ export class LiveMigration implements MigrationProcess {
     this.periodStartSeconds = this.now;
     const strategy = this.parameters.strategy;
     if (strategy === 'stop-and-copy') {
-      this.toSend.addRange(0, this.layout.pageCount);
+      this.addToSend(0, this.layout.pageCount);
       this.syncs = 1;
       this.stop();
       return;
@@ -489,13 +501,13 @@ export class LiveMigration implements MigrationProcess {
       if (this.parameters.precacheBytes > 0) {
         this.beginPrecache();
       } else {
-        this.toSend.addRange(0, this.layout.pageCount);
+        this.addToSend(0, this.layout.pageCount);
         this.syncs = 1;
         this.switchToPostcopy();
       }
       return;
     }
-    this.toSend.addRange(0, this.layout.pageCount);
+    this.addToSend(0, this.layout.pageCount);
     this.syncs = 1;
     this.phase = 'precopy';
     this.iterateEndSeconds = this.now + ITERATE_MAX_SECONDS;
@@ -505,7 +517,7 @@ export class LiveMigration implements MigrationProcess {
   private beginPrecache(): void {
     const { writableStart, pageCount } = this.layout;
     const pages = Math.min(pageCount - writableStart, Math.ceil(this.parameters.precacheBytes / this.pageBytes));
-    this.toSend.addRange(writableStart, writableStart + pages);
+    this.addToSend(writableStart, writableStart + pages);
     this.cursor = writableStart;
     this.syncs = 1;
     this.phase = 'precache';
@@ -519,6 +531,7 @@ export class LiveMigration implements MigrationProcess {
     // Bytes the network can carry until `end`, plus what was left over from the last step (less than a page).
     const carried = this.budgetBytes;
     let budget = carried + rate * (end - this.now);
+    const slack = this.slackBytes(end);
     const start = this.now;
     let sentBytes = 0;
     const toSend = this.toSend;
@@ -531,7 +544,7 @@ export class LiveMigration implements MigrationProcess {
         page = toSend.nextSet(0);
       }
       const cost = this.wireBytes(page, false);
-      if (!fits(cost, budget)) break;
+      if (!fits(cost, budget, slack)) break;
       budget -= cost;
       sentBytes += cost;
       this.sendPage(page, cost);
@@ -608,6 +621,8 @@ export class LiveMigration implements MigrationProcess {
     this.syncs++;
     const before = this.toSend.count;
     this.toSend.unionWith(this.dirtyLog);
+    // Written pages are data pages (a write clears the zero bit).
+    this.pendingData += this.toSend.count - before;
     this.periodDirtyPages += this.toSend.count - before;
     this.dirtyLog.clear();
     const period = this.now - this.periodStartSeconds;
@@ -636,14 +651,19 @@ export class LiveMigration implements MigrationProcess {
     this.budgetBytes = 0;
     this.stoppedDeviceBytesLeft = this.parameters.deviceStateBytes;
     this.cursor = 0;
+    // The exact bytes of what is left, so that the wake-up falls on the last byte and not after it (a driver
+    // learns of the switch-over only when the migration wakes).
+    let bytes = 0;
+    for (let page = this.toSend.nextSet(0); page >= 0; page = this.toSend.nextSet(page + 1)) bytes += this.wireBytes(page, true);
+    this.stoppedPageBytesLeft = bytes;
   }
 
   private stoppedDeviceBytesLeft = 0;
+  private stoppedPageBytesLeft = 0;
 
   /** Bytes still to send while stopped: the pages left and the device state. */
   private stoppedBytesLeft(): number {
-    // An upper bound (data pages): the step sends what fits and comes back.
-    return this.toSend.count * (this.pageBytes + PAGE_HEADER_BYTES) + this.stoppedDeviceBytesLeft;
+    return this.stoppedPageBytesLeft + this.stoppedDeviceBytesLeft;
   }
 
   private stoppedStep(end: number): void {
@@ -655,6 +675,7 @@ export class LiveMigration implements MigrationProcess {
     const rate = this.rateBytesPerSecond;
     const carried = this.budgetBytes;
     let budget = carried + rate * (end - this.now);
+    const slack = this.slackBytes(end);
     const start = this.now;
     let sentBytes = 0;
     const toSend = this.toSend;
@@ -662,9 +683,10 @@ export class LiveMigration implements MigrationProcess {
       let page = toSend.nextSet(this.cursor);
       if (page < 0) page = toSend.nextSet(0);
       const cost = this.wireBytes(page, true);
-      if (!fits(cost, budget)) break;
+      if (!fits(cost, budget, slack)) break;
       budget -= cost;
       sentBytes += cost;
+      this.stoppedPageBytesLeft -= cost;
       this.sendPage(page, cost);
       this.cursor = page + 1;
     }
@@ -721,7 +743,12 @@ export class LiveMigration implements MigrationProcess {
       this.sync();
       if (this.phase === 'precache') {
         // Everything not sent during pre-caching (and everything dirtied) is missing.
-        for (let page = 0; page < this.layout.pageCount; page++) if (!this.sentOnce.has(page)) this.toSend.add(page);
+        for (let page = 0; page < this.layout.pageCount; page++) {
+          if (!this.sentOnce.has(page) && this.toSend.add(page)) {
+            if (this.zero.has(page)) this.pendingZero++;
+            else this.pendingData++;
+          }
+        }
       }
     }
     this.postcopyAfterStop = true;
@@ -729,6 +756,7 @@ export class LiveMigration implements MigrationProcess {
     this.stopSeconds = this.now;
     this.budgetBytes = 0;
     this.stoppedDeviceBytesLeft = this.parameters.deviceStateBytes;
+    this.stoppedPageBytesLeft = 0;
     // Only the device state goes while stopped: move the missing pages aside until the VM runs.
     this.missingAtSwitch.copyFrom(this.toSend);
     this.toSend.clear();
@@ -785,12 +813,13 @@ export class LiveMigration implements MigrationProcess {
     const carried = this.budgetBytes;
     // Fault pages share the link with the push; a step whose faults took more than its share leaves a debt.
     let budget = carried + rate * (end - start) - faultBytes;
+    const slack = this.slackBytes(end);
     let pushBytes = 0;
     while (toSend.count > 0 && budget > 0) {
       let page = toSend.nextSet(this.cursor);
       if (page < 0) page = toSend.nextSet(0);
       const cost = this.wireBytes(page, true);
-      if (!fits(cost, budget)) break;
+      if (!fits(cost, budget, slack)) break;
       budget -= cost;
       pushBytes += cost;
       this.sendPage(page, cost);
@@ -828,7 +857,35 @@ export class LiveMigration implements MigrationProcess {
   private pagesSent = 0;
   private missingAtSwitchCount = 0;
 
+  /** Adds pages [from, to) to the bitmap, keeping the zero/data counts of pending pages. */
+  private addToSend(from: number, to: number): void {
+    for (let page = from; page < to; page++) {
+      if (!this.toSend.add(page)) continue;
+      if (this.zero.has(page)) this.pendingZero++;
+      else this.pendingData++;
+    }
+  }
+
+  /** Pages to send that are zero, and data pages: their exact wire bytes tell when the bitmap will be empty. */
+  private pendingZero = 0;
+  private pendingData = 0;
+
+  /** Bytes the pages still to send cost on the wire (exact without XBZRLE; an upper bound with it). */
+  private pendingWireBytes(): number {
+    return this.pendingZero * ZERO_PAGE_WIRE_BYTES + this.pendingData * (PAGE_HEADER_BYTES + this.pageBytes);
+  }
+
+  /** A write made a pending zero page a data page. */
+  private zeroWritten(page: number): void {
+    if (this.zero.delete(page) && this.toSend.has(page)) {
+      this.pendingZero--;
+      this.pendingData++;
+    }
+  }
+
   private sendPage(page: number, cost: number): void {
+    if (this.zero.has(page)) this.pendingZero--;
+    else this.pendingData--;
     this.toSend.delete(page);
     this.pagesSent++;
     this.transferred += cost;
@@ -869,13 +926,13 @@ export class LiveMigration implements MigrationProcess {
     for (let i = 0; i < writes; i++) {
       const page = this.writes.next();
       this.dirtyLog.add(page);
-      if (this.zero.count > 0) this.zero.delete(page);
+      if (this.zero.count > 0) this.zeroWritten(page);
     }
   }
 
   private zeroDeleteRange(from: number, to: number): void {
     if (this.zero.count === 0) return;
-    for (let page = this.zero.nextSet(from); page >= 0 && page < to; page = this.zero.nextSet(page + 1)) this.zero.delete(page);
+    for (let page = this.zero.nextSet(from); page >= 0 && page < to; page = this.zero.nextSet(page + 1)) this.zeroWritten(page);
   }
 
   private finish(outcome: MigrationOutcome, note: string, endSeconds = this.now): void {
@@ -889,10 +946,11 @@ export class LiveMigration implements MigrationProcess {
 
 /**
  * Whether a page of `cost` bytes fits in `budget`: budgets are rate × time, so a page that fits exactly can miss by
- * a rounding error (a few ulps); without the tolerance the migration would wait a zero-length step for it forever.
+ * a rounding error (a few ulps of the clock times the rate); without the slack the migration would wait for it in
+ * steps too short to change the clock.
  */
-function fits(cost: number, budget: number): boolean {
-  return cost <= budget + 1e-9 * (cost + Math.abs(budget));
+function fits(cost: number, budget: number, slackBytes: number): boolean {
+  return cost <= budget + slackBytes;
 }
 
 /** Post-copy steps: short enough that faults and the background push interleave in time order. */

@@ -8,6 +8,9 @@
  * - `mc` maximum correlation: the VM whose utilisation history is best explained (highest R² of a multiple
  *   linear regression) by the other VMs' histories; falls back to `mmt` when the regression cannot be computed.
  * - `rs` random selection, from the seeded stream `vm-selection` (CloudSim's is unseeded and not reproducible).
+ * - `mpc` minimum predicted cost (Hyperwatt): the smallest predicted migration time under the run's migration
+ *   model — with pre-copy that is not the smallest RAM but the VM whose memory is quietest for its size, and a VM
+ *   whose pre-copy would not converge is avoided. Falls back to `mmt` where the backend has no predictor.
  */
 import type { RandomStream } from '../../kernel/random.js';
 import { allRSquared, rSquaredWithIntercept } from '../../util/statistics.js';
@@ -24,6 +27,8 @@ export interface HostVmView {
   vmUtilisation(vm: number): number;
   /** Writes the VM's utilisation history, newest first, into `out`; returns its length (≤ HISTORY_LENGTH). */
   vmHistory(vm: number, out: Float64Array, offset: number): number;
+  /** Predicted duration of migrating the VM off its host now, seconds (backends with a migration model). */
+  vmMigrationCostSeconds?(vm: number): number;
 }
 
 export interface VmSelector {
@@ -32,9 +37,9 @@ export interface VmSelector {
   select(view: HostVmView, host: number): number;
 }
 
-export type VmSelectorConfig = { name: 'mmt' } | { name: 'mu' } | { name: 'mc' } | { name: 'rs' };
+export type VmSelectorConfig = { name: 'mmt' } | { name: 'mu' } | { name: 'mc' } | { name: 'rs' } | { name: 'mpc' };
 
-export const VM_SELECTOR_NAMES = ['mmt', 'mc', 'mu', 'rs'] as const;
+export const VM_SELECTOR_NAMES = ['mmt', 'mc', 'mu', 'rs', 'mpc'] as const;
 
 function smallestBy(view: HostVmView, host: number, metric: (vm: number) => number): number {
   let best = -1;
@@ -148,6 +153,15 @@ class MaximumCorrelation implements VmSelector {
   }
 }
 
+class MinimumPredictedCost implements VmSelector {
+  readonly name = 'mpc';
+  select(view: HostVmView, host: number): number {
+    const cost = view.vmMigrationCostSeconds;
+    if (!cost) return smallestBy(view, host, (vm) => view.vmRamMiB(vm));
+    return smallestBy(view, host, (vm) => cost.call(view, vm));
+  }
+}
+
 /** Builds a selector; `random` is the run's `vm-selection` stream (used by `rs` only). */
 export function createVmSelector(config: VmSelectorConfig, random: RandomStream): VmSelector {
   switch (config.name) {
@@ -159,5 +173,7 @@ export function createVmSelector(config: VmSelectorConfig, random: RandomStream)
       return new MaximumCorrelation();
     case 'rs':
       return new RandomSelection(random);
+    case 'mpc':
+      return new MinimumPredictedCost();
   }
 }

@@ -88,6 +88,32 @@ describe('MigrationService', () => {
     expect(done.get(1)!.t).toBeCloseTo((100 * PAGE_WIRE) / 1e6, 9);
   });
 
+  it('competes with other traffic: a flow on the same uplink takes half of it until it ends', () => {
+    // A 400,000-byte transfer from host 0 to host 3 starts with a 200-page migration from host 0 to host 1. Both get
+    // 0.5 MB/s until the transfer ends at 0.8 s; the migration has then sent 400,000 of its 820,800 bytes.
+    const sim = new Simulator();
+    const topology = starTopology({ hosts: 4, nicBandwidthBytesPerSecond: 1e6, nicLatencySeconds: 0 });
+    let done = NaN;
+    const service = new MigrationService(
+      sim,
+      topology,
+      { onSwitchover: () => {}, onComplete: (_vm, t) => (done = t) },
+      (_vm, _s, _t, latency) => new LiveMigration(guest(200), PARAMETERS, latency, new RandomStream(1, 'vm')),
+    );
+    const network = topology.network;
+    const other = network.startFlow(0, Int32Array.of(topology.hostUplink(0), topology.hostDownlink(3)), 400_000);
+    service.start(0, 0, 1);
+    const END = sim.defineKind('other-ends', () => {
+      network.endFlow(sim.now, other);
+      service.networkChanged();
+    });
+    const otherEnds = network.completionTimeSeconds(other);
+    expect(otherEnds).toBeCloseTo(0.8, 9);
+    sim.scheduleAt(otherEnds, END);
+    sim.run();
+    expect(done).toBeCloseTo(0.8 + (200 * PAGE_WIRE - 400_000) / 1e6, 6);
+  });
+
   it('a migration that starts later takes half of a busy target downlink', () => {
     // A into host 1 from 0 at t=0 (200 pages); B into host 1 from 2 at t=0.2 (100 pages): they share host 1's
     // downlink from 0.2 s. A has 820,800 − 200,000 B left at 0.2 s.
