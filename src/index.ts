@@ -8,6 +8,13 @@
  * console.log(result.summary.energy_kwh);
  * ```
  *
+ * One live migration on its own link:
+ *
+ * ```ts
+ * import { simulateMigration, QEMU_DEFAULTS } from 'hyperwatt';
+ * const r = simulateMigration(guestMemorySpec, { ...QEMU_DEFAULTS, strategy: 'postcopy' }, { bandwidthBytesPerSecond: 125e6, latencySeconds: 1e-4 }, 1);
+ * ```
+ *
  * The command line (`hyperwatt`) is a thin layer over these functions.
  */
 export { loadScenario, type LoadOptions } from './cli/load-scenario.js';
@@ -23,5 +30,22 @@ export { createVmSelector, VM_SELECTOR_NAMES, type VmSelector, type HostVmView }
 export { specPowerModel, linearPowerModel, type PowerModel } from './model/power-model.js';
 export { POWER_CATALOG } from './model/power-catalog.js';
 export { cloudSimMigrationModel, type MigrationModel, type MigrationRequest } from './mechanisms/migration/migration-model.js';
+export {
+  LiveMigration,
+  QEMU_DEFAULTS,
+  QEMU_AUTO_CONVERGE,
+  MIGRATION_STRATEGIES,
+  type LiveMigrationParameters,
+  type LiveMigrationResult,
+  type MigrationStrategy,
+} from './mechanisms/migration/live-migration.js';
+export { AggregateMigration } from './mechanisms/migration/aggregate-migration.js';
+export type { MigrationProcess } from './mechanisms/migration/migration-process.js';
+export { simulateMigration, runAlone, type LinkSpec, type FailureSpec } from './mechanisms/migration/single-migration.js';
+export { MigrationService, type MigrationServiceHooks, type MigrationFactory } from './mechanisms/migration/migration-service.js';
+export { simulateSimGridPrecopy, SIMGRID_DEFAULTS, type SimGridPrecopyParameters, type SimGridPrecopyResult } from './mechanisms/migration/simgrid-precopy.js';
+export type { GuestMemorySpec, WritePattern } from './model/memory/guest-memory.js';
+export { FlowNetwork } from './model/network/flow-network.js';
+export { starTopology, StarTopology } from './model/network/topology.js';
 export { UserError, isUserError } from './util/user-error.js';
 export * from './kernel/index.js';

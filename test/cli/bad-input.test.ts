@@ -165,6 +165,19 @@ describe.concurrent('--set', () => {
     });
   });
 
+  it('a realistic migration model in cloudsim-3.0.3 mode: needs mode default', async () => {
+    await expectRejected(scenario, ['migration model "precopy" needs mode: default'], { extra: ['--set', 'mode=cloudsim-3.0.3', '--set', 'migration={"model":"precopy"}'] });
+  });
+
+  it('a bad migration.guest field: unknown key listing the valid ones; a negative rate', async () => {
+    await expectRejected(scenario, ['migration.guest: unknown key "dirtyRate"', 'dirtyPagesPerSecondPerVcpu'], {
+      extra: ['--set', 'mode=default', '--set', 'migration={"model":"postcopy","guest":{"dirtyRate":5}}'],
+    });
+    await expectRejected(scenario, ['migration.guest.dirtyPagesPerSecondPerVcpu'], {
+      extra: ['--set', 'mode=default', '--set', 'migration={"model":"precopy","guest":{"dirtyPagesPerSecondPerVcpu":-1}}'],
+    });
+  });
+
   it('with a misspelt field: unknown key, with a suggestion', async () => {
     await expectRejected(scenario, ['--set policy.overload.treshold=0.5', 'unknown key "treshold"', 'did you mean "threshold"'], {
       extra: ['--set', 'policy.overload.treshold=0.5'],
