@@ -41,22 +41,14 @@
  * the expectation follows one branch).
  *
  * Determinism: no random numbers; same inputs, same figures.
+ *
+ * This file owns the expected-value state and formulas; the decisions and bookkeeping both engines share (the
+ * checks between iterate calls, auto-converge, stop, resume, failures, the result's assembly) are in
+ * {@link MigrationLifecycle} (migration-lifecycle.ts).
  */
-import type { MigrationProcess } from './migration-process.js';
-import { memoryLayout, type GuestMemoryLayout, type GuestMemorySpec } from '../../model/memory/guest-memory.js';
-import {
-  ACCOUNTING_WINDOW_SECONDS,
-  ITERATE_MAX_SECONDS,
-  MIGRATION_STRATEGIES,
-  PAGE_HEADER_BYTES,
-  THROTTLE_PERIOD_SECONDS,
-  ZERO_PAGE_WIRE_BYTES,
-  type LiveMigrationParameters,
-  type LiveMigrationResult,
-  type MigrationFailure,
-  type MigrationOutcome,
-  type MigrationPhase,
-} from './live-migration.js';
+import type { GuestMemoryLayout, GuestMemorySpec } from '../../model/memory/guest-memory.js';
+import { ACCOUNTING_WINDOW_SECONDS, checkParameters, PAGE_HEADER_BYTES, ZERO_PAGE_WIRE_BYTES, type LiveMigrationParameters } from './live-migration.js';
+import { ITERATE_MAX_SECONDS, MigrationLifecycle, type PageFigures } from './migration-lifecycle.js';
 
 /** Times closer than this are the same instant (a 100 ms window and the second 50 ms iterate call end together). */
 const TIME_EPSILON_SECONDS = 1e-9;
@@ -76,13 +68,8 @@ const FAULT_INTERLEAVING_SECONDS = 0.002;
 const REGION_COUNT = 4;
 const ZERO_REGION = 3;
 
-export class AggregateMigration implements MigrationProcess {
-  readonly parameters: LiveMigrationParameters;
-  readonly memory: GuestMemorySpec;
-  readonly layout: GuestMemoryLayout;
-  private readonly pageBytes: number;
+export class AggregateMigration extends MigrationLifecycle {
   private readonly dataPageWireBytes: number;
-  private readonly latencySeconds: number;
   private readonly dirt: DirtyPageModel;
 
   /** First page and size of each region (read-only data, write class 0, write class 1, zero pages). */
@@ -96,26 +83,10 @@ export class AggregateMigration implements MigrationProcess {
   /** Pages of each region sent by pre-caching (its low part). */
   private readonly precachedPages = new Float64Array(REGION_COUNT);
 
-  // Clock and rate.
-  private startSeconds = NaN;
-  private now = NaN;
-  private rateBytesPerSecond = 0;
-  private budgetBytes = 0;
-  private phase: MigrationPhase = 'setup';
-  private setupEndSeconds = NaN;
-  private iterateEndSeconds = 0;
+  /** The next wake as planned under the current rate (NaN: plan again). */
   private plannedWake = NaN;
 
-  // QEMU's accounting.
-  private windowStartSeconds = 0;
-  private windowBytes = 0;
-  private thresholdBytes = 0;
-  private syncs = 0;
-  private periodStartSeconds = 0;
-  private periodBytes = 0;
-  private periodDirtyPages = 0;
-  private dirtyRateHighCount = 0;
-  private throttlePercent = 0;
+  // Writes.
   /** Writes since the last sync (expected, not rounded). */
   private writesSinceSync = 0;
   /** Writes since the start, and the whole writes already in the bitmap's runs at the last sync (sequential). */
@@ -131,40 +102,11 @@ export class AggregateMigration implements MigrationProcess {
   /** Per write class: the writes whose dirt looks like the bitmap's pages right after the last sync (see newPages). */
   private readonly profileWrites = new Float64Array(2).fill(Infinity);
 
-  // Stopped.
-  private stopSeconds = NaN;
-  private resumeAtSeconds = NaN;
-  private stoppedDeviceBytesLeft = 0;
-  private postcopyAfterStop = false;
-
   // Post-copy: the push and the faults, in expected values.
   private readonly push: PostcopyPush;
-  private missingAtSwitchCount = 0;
   private missingZeroPagesAtSwitch = 0;
   /** Zero pages pushed after the switch (expected). */
   private postcopyZeroPages = 0;
-  private pausedSince = NaN;
-  private pausedByFailure = false;
-
-  // Figures.
-  private outcome: MigrationOutcome = 'running';
-  private converged = true;
-  private transferred = 0;
-  private precopyBytes = 0;
-  private postcopyBytes = 0;
-  private resumeSeconds = NaN;
-  private endSeconds = NaN;
-  private downtime = 0;
-  private remoteFaults = 0;
-  private blockedSeconds = 0;
-  private lostDuring = 0;
-  private lostAfter = 0;
-  private maxThrottle = 0;
-  private maxDirtyRate = 0;
-  private zeroPagesSent = 0;
-  private pagesSent = 0;
-  private delivered = 0;
-  private note = '';
 
   /**
    * @param memory the guest's memory and behaviour.
@@ -176,13 +118,8 @@ export class AggregateMigration implements MigrationProcess {
     if (parameters.xbzrleCacheBytes > 0) {
       throw new RangeError(`migration: the aggregate engine does not model XBZRLE (xbzrleCacheBytes ${parameters.xbzrleCacheBytes}): use the page-level engine, or set it to 0`);
     }
-    if (!(latencySeconds >= 0 && Number.isFinite(latencySeconds))) throw new RangeError(`migration: latency must be ≥ 0 s, got ${latencySeconds}`);
-    this.memory = memory;
-    this.parameters = parameters;
-    this.layout = memoryLayout(memory);
-    this.pageBytes = memory.pageBytes;
+    super(memory, parameters, latencySeconds);
     this.dataPageWireBytes = PAGE_HEADER_BYTES + memory.pageBytes;
-    this.latencySeconds = latencySeconds;
     this.dirt = new DirtyPageModel(memory, this.layout);
     const { writableStart, usedPages, pageCount } = this.layout;
     const class0 = this.dirt.classPages[0];
@@ -194,66 +131,17 @@ export class AggregateMigration implements MigrationProcess {
     this.push = new PostcopyPush(this.dataPageWireBytes, memory);
   }
 
-  /** The current phase. */
-  get currentPhase(): MigrationPhase {
-    return this.phase;
-  }
-
-  get finished(): boolean {
-    return this.phase === 'done';
-  }
-
-  /** Where the VM is now: on the source until the switch, then on the destination; nowhere if lost. */
-  get location(): 'source' | 'destination' | 'nowhere' {
-    if (this.outcome === 'lost') return 'nowhere';
-    if (this.outcome === 'aborted') return 'source';
-    return Number.isNaN(this.resumeSeconds) ? 'source' : 'destination';
-  }
-
-  /** The rate limit the migration asks of the network now, bytes/s (Infinity: none). */
-  capBytesPerSecond(): number {
-    switch (this.phase) {
-      case 'precopy':
-      case 'precache':
-        return this.parameters.maxBandwidthBytesPerSecond;
-      case 'postcopy':
-        return this.parameters.postcopyMaxBandwidthBytesPerSecond;
-      case 'stopped':
-        // migration_completion and postcopy_start lift the rate limit for the final transfer.
-        return this.parameters.strategy === 'stop-and-copy' ? this.parameters.maxBandwidthBytesPerSecond : Infinity;
-      default:
-        return Infinity;
-    }
-  }
-
-  /** Starts the migration at `nowSeconds` with the network giving `rateBytesPerSecond`. */
-  start(nowSeconds: number, rateBytesPerSecond: number): void {
-    if (!Number.isNaN(this.startSeconds)) throw new Error('migration: already started');
-    this.startSeconds = nowSeconds;
-    this.now = nowSeconds;
-    this.setRate(nowSeconds, rateBytesPerSecond);
-    this.phase = 'setup';
-    this.setupEndSeconds = nowSeconds + this.parameters.setupSeconds + this.latencySeconds;
-  }
-
-  /** The network's rate for this migration changed at `nowSeconds` (call after {@link runUntil}(nowSeconds)). */
-  setRate(nowSeconds: number, rateBytesPerSecond: number): void {
-    if (!(rateBytesPerSecond >= 0)) throw new RangeError(`migration: rate must be ≥ 0, got ${rateBytesPerSecond}`);
-    if (nowSeconds !== this.now) throw new Error(`migration: setRate at ${nowSeconds} but the migration is at ${this.now}; call runUntil first`);
-    this.rateBytesPerSecond = rateBytesPerSecond;
-    this.plannedWake = NaN;
-  }
-
   /** When the migration next needs to run even if the rate does not change (Infinity when done or waiting). */
   nextWakeSeconds(): number {
     if (Number.isNaN(this.plannedWake)) this.plannedWake = this.planWake();
     return this.plannedWake;
   }
 
-  /** Advances the migration to `untilSeconds` at the current rate, through every phase change on the way. */
-  runUntil(untilSeconds: number): void {
-    if (Number.isNaN(this.startSeconds)) throw new Error('migration: not started');
-    if (untilSeconds < this.now) throw new RangeError(`migration: cannot run back to ${untilSeconds} from ${this.now}`);
+  protected override replan(): void {
+    this.plannedWake = NaN;
+  }
+
+  protected runTo(untilSeconds: number): void {
     let idle = 0;
     while (this.phase !== 'done' && this.phase !== 'paused') {
       const wake = this.nextWakeSeconds();
@@ -269,87 +157,28 @@ export class AggregateMigration implements MigrationProcess {
       idle = this.now > before ? 0 : idle + 1;
       if (idle > 1000) throw new Error(`internal: aggregate migration makes no progress (${this.phase} at ${this.now})`);
     }
-    if (this.phase === 'done' || this.phase === 'paused') this.now = Math.max(this.now, untilSeconds);
   }
 
-  /** A failure at `nowSeconds` (call after runUntil(nowSeconds)): the page-level engine's outcomes. */
-  fail(nowSeconds: number, failure: MigrationFailure): void {
-    if (nowSeconds !== this.now) throw new Error('migration: fail() must follow runUntil to the same time');
-    if (this.phase === 'done') return;
-    this.plannedWake = NaN;
-    const switched = !Number.isNaN(this.resumeSeconds);
-    if (!switched) {
-      if (failure === 'source') {
-        this.finish('lost', `the source host failed at ${this.elapsed().toFixed(3)} s, before the switch: the VM died with it`);
-      } else {
-        // Pre-copy (or the stop before the switch): the source still has the VM; it resumes there.
-        if (this.phase === 'stopped') this.lostDuring += (this.now - this.stopSeconds) * this.memory.vcpus;
-        this.downtimeAdd();
-        this.converged = false;
-        this.finish('aborted', `the ${failure} failed at ${this.elapsed().toFixed(3)} s, before the switch: the VM keeps running on the source`);
-      }
-      return;
+  protected pendingPages(): number {
+    return this.queue.pages();
+  }
+
+  /** Whole pages not delivered: in the bitmap, or after a post-copy switch missing on the destination. */
+  protected remainingPages(): number {
+    if (this.phase === 'postcopy' || this.phase === 'paused' || (this.phase === 'done' && !Number.isNaN(this.resumeSeconds) && this.postcopyAfterStop)) {
+      return Math.round(this.push.pagesLeft());
     }
-    const missing = Math.round(this.push.pagesLeft());
-    if (failure === 'destination') {
-      this.finish('lost', `the destination failed at ${this.elapsed().toFixed(3)} s, after the switch: the VM ran there`);
-    } else if (failure === 'source') {
-      this.finish('lost', `the source failed at ${this.elapsed().toFixed(3)} s with ${missing} pages not yet delivered`);
-    } else if (!this.parameters.postcopyRecovery) {
-      this.finish('lost', `the link failed at ${this.elapsed().toFixed(3)} s during post-copy without recovery (${missing} pages missing)`);
-    } else {
-      // postcopy-paused: the destination VM waits (fully stalled) until the link returns.
-      this.phase = 'paused';
-      this.pausedByFailure = true;
-      this.pausedSince = nowSeconds;
-    }
+    return Math.round(this.queue.pages());
   }
 
-  /** The link is back at `nowSeconds` (after a `link` failure with post-copy recovery): resume the post-copy. */
-  recover(nowSeconds: number): void {
-    if (this.phase !== 'paused') return;
-    if (nowSeconds < this.pausedSince) throw new RangeError('migration: recover before the failure');
-    const paused = nowSeconds - this.pausedSince;
-    this.lostAfter += paused * this.memory.vcpus;
-    this.blockedSeconds += paused * this.memory.vcpus;
-    this.now = nowSeconds;
-    this.phase = 'postcopy';
-    this.plannedWake = NaN;
-    this.note = `post-copy paused ${paused.toFixed(3)} s by a link failure, then recovered`;
-  }
-
-  result(): LiveMigrationResult {
-    const end = this.phase === 'done' ? this.endSeconds : this.now;
-    const switchAt = Number.isNaN(this.resumeSeconds) ? NaN : this.resumeSeconds - this.startSeconds;
-    const during = (Number.isNaN(this.resumeSeconds) ? end : this.resumeSeconds) - this.startSeconds;
-    const after = Number.isNaN(this.resumeSeconds) ? 0 : end - this.resumeSeconds;
-    const vcpus = this.memory.vcpus;
+  /** Expected counts, rounded; the pages the push delivered count as sent. */
+  protected pageFigures(): PageFigures {
     return {
-      strategy: this.parameters.strategy,
-      outcome: this.outcome,
-      converged: this.converged,
-      totalSeconds: end - this.startSeconds,
-      downtimeSeconds: this.downtime,
-      switchoverSeconds: switchAt,
-      transferredBytes: this.transferred,
-      precopyBytes: this.precopyBytes,
-      postcopyBytes: this.postcopyBytes,
-      passes: this.syncs,
       remoteFaults: Math.round(this.remoteFaults),
-      vcpuBlockedSeconds: this.blockedSeconds,
-      lostVcpuSecondsDuring: this.lostDuring,
-      lostVcpuSecondsAfter: this.lostAfter,
-      throughputLossDuring: during > 0 ? this.lostDuring / (during * vcpus) : 0,
-      throughputLossAfter: after > 0 ? this.lostAfter / (after * vcpus) : 0,
-      maxThrottlePercent: this.maxThrottle,
-      maxDirtyPagesRate: this.maxDirtyRate,
       zeroPagesSent: this.zeroPagesSent + Math.round(this.postcopyZeroPages),
       xbzrlePages: 0,
       postcopyPagesDelivered: Math.round(this.delivered),
       pagesSent: this.pagesSent + Math.round(this.delivered),
-      missingPagesAtSwitch: this.missingAtSwitchCount,
-      remainingBytes: this.outcome === 'completed' ? 0 : Math.round(this.pendingPages()) * this.pageBytes,
-      note: this.note,
     };
   }
 
@@ -367,11 +196,8 @@ export class AggregateMigration implements MigrationProcess {
         return Math.min(this.emptySeconds(), this.startSeconds + this.parameters.timeLimitSeconds);
       case 'precopy':
         return this.planPrecopyWake();
-      case 'stopped': {
-        if (!Number.isNaN(this.resumeAtSeconds)) return this.resumeAtSeconds;
-        const left = this.queue.bytes() + this.stoppedDeviceBytesLeft;
-        return this.rateBytesPerSecond > 0 ? this.now + Math.max(0, left - this.budgetBytes) / this.rateBytesPerSecond : Infinity;
-      }
+      case 'stopped':
+        return this.stoppedWakeSeconds(this.queue.bytes());
       case 'postcopy':
         return this.rateBytesPerSecond > 0 ? this.now + this.push.bytesLeft() / this.rateBytesPerSecond : Infinity;
     }
@@ -379,9 +205,7 @@ export class AggregateMigration implements MigrationProcess {
 
   /** When the bitmap empties at the current rate (Infinity at rate 0). */
   private emptySeconds(): number {
-    const rate = this.rateBytesPerSecond;
-    if (!(rate > 0)) return Infinity;
-    return this.now + Math.max(0, this.queue.bytes() - this.budgetBytes) / rate;
+    return this.sentBySeconds(this.queue.bytes());
   }
 
   /** The time of iterate boundary k (k = 0: the first one not before now). */
@@ -509,9 +333,7 @@ export class AggregateMigration implements MigrationProcess {
       this.sentWhileSending(sent);
     }
     // The guest runs on the source: it writes pages (fewer when throttled).
-    const running = 1 - this.throttlePercent / 100;
-    this.lostDuring += (1 - running) * seconds * this.memory.vcpus;
-    const writes = this.memory.writeRatePagesPerSecond * running * seconds;
+    const writes = this.throttledWrites(seconds);
     this.writesSinceSync += writes;
     this.writesTotal += writes;
     this.now = t;
@@ -556,19 +378,14 @@ export class AggregateMigration implements MigrationProcess {
     let rest = budget - pages;
     let device = 0;
     if (this.queue.pages() === 0) {
-      device = Math.min(Math.max(0, rest), this.stoppedDeviceBytesLeft);
-      this.stoppedDeviceBytesLeft -= device;
-      // Less than a byte left is rounding in `rate × time`, not data.
-      if (this.stoppedDeviceBytesLeft < 1) this.stoppedDeviceBytesLeft = 0;
+      device = this.sendDeviceState(Math.max(0, rest));
       rest -= device;
-      this.transferred += device;
     }
     this.precopyBytes += pages + device;
     const done = this.queue.pages() === 0 && this.stoppedDeviceBytesLeft <= 0;
     this.budgetBytes = done ? 0 : rest;
     const end = done && rate > 0 ? Math.min(t, this.now + Math.max(0, pages + device - carried) / rate) : t;
-    // The last byte reaches the destination one latency later; then it loads the state and runs.
-    if (done) this.resumeAtSeconds = end + this.latencySeconds + this.parameters.stopOverheadSeconds;
+    if (done) this.scheduleResume(end);
     this.now = t;
   }
 
@@ -599,11 +416,10 @@ export class AggregateMigration implements MigrationProcess {
         this.beginTransfer();
         return;
       case 'precache':
-        if (this.queue.pages() === 0) this.switchToPostcopy();
-        else if (this.now >= this.startSeconds + this.parameters.timeLimitSeconds) this.timeLimitReached();
+        this.precacheCheck();
         return;
       case 'precopy':
-        this.precopyCheck();
+        this.iterateCheck();
         return;
       case 'stopped':
         if (!Number.isNaN(this.resumeAtSeconds) && this.now >= this.resumeAtSeconds) this.resume();
@@ -644,7 +460,7 @@ export class AggregateMigration implements MigrationProcess {
         this.missingHigh[r] = this.regionPages[r];
       }
       queue.reset();
-      this.switchStop();
+      this.stopForPostcopy();
     } else {
       this.phase = 'precopy';
       this.iterateEndSeconds = this.now + ITERATE_MAX_SECONDS;
@@ -678,51 +494,13 @@ export class AggregateMigration implements MigrationProcess {
     this.runCursor = 0;
   }
 
-  /** QEMU's checks between ram_save_iterate calls (at a boundary, when the bitmap empties, at the time limit). */
-  private precopyCheck(): void {
-    this.iterateEndSeconds = this.now + ITERATE_MAX_SECONDS;
-    // ram_save_pending: a sync only when what is left is below the threshold.
-    let pendingBytes = this.queue.pages() * this.pageBytes;
-    if (pendingBytes < this.thresholdBytes) {
-      this.sync();
-      pendingBytes = this.queue.pages() * this.pageBytes;
-    }
-    if (pendingBytes === 0 || pendingBytes < this.thresholdBytes) {
-      this.stop();
-      return;
-    }
-    if (this.parameters.strategy === 'hybrid' && this.hybridSwitchDue()) {
-      this.switchToPostcopy();
-      return;
-    }
-    if (this.now >= this.startSeconds + this.parameters.timeLimitSeconds) this.timeLimitReached();
-  }
-
-  private hybridSwitchDue(): boolean {
-    const p = this.parameters;
-    // Passes of pre-copy: syncs after the initial one.
-    return this.syncs - 1 >= p.switchAfterPasses || this.now - this.startSeconds >= p.switchAfterSeconds;
-  }
-
-  private timeLimitReached(): void {
-    this.converged = false;
-    if (this.parameters.onTimeLimit === 'stop-and-copy') {
-      this.note = `pre-copy did not converge within ${this.parameters.timeLimitSeconds} s: stopped and copied the rest`;
-      this.stop();
-    } else {
-      this.finish('aborted', `pre-copy did not converge within ${this.parameters.timeLimitSeconds} s (${Math.round(this.queue.pages())} pages still dirty): cancelled, the VM stays on the source`);
-    }
-  }
-
   /**
-   * migration_bitmap_sync: the pages written since the last sync join the bitmap. Per write class: the expected
-   * distinct pages written, less those still pending (the overlap, {@link DirtyPageModel.newPages}), rounded to
-   * whole pages; they are sent in this round if their addresses are ahead of the cursor (all of them if it has not
-   * reached their region yet, a share of the addresses left if it is in it), else after it wraps around.
-   * Every second, the auto-converge check.
+   * migration_bitmap_sync's pages: the pages written since the last sync join the bitmap. Per write class: the
+   * expected distinct pages written, less those still pending (the overlap, {@link DirtyPageModel.newPages}),
+   * rounded to whole pages; they are sent in this round if their addresses are ahead of the cursor (all of them if
+   * it has not reached their region yet, a share of the addresses left if it is in it), else after it wraps around.
    */
-  private sync(): void {
-    this.syncs++;
+  protected syncPages(): number {
     const writes = this.writesSinceSync;
     this.writesSinceSync = 0;
     let added = 0;
@@ -745,23 +523,7 @@ export class AggregateMigration implements MigrationProcess {
         added += fresh;
       }
     }
-    this.periodDirtyPages += added;
-    const period = this.now - this.periodStartSeconds;
-    if (period >= THROTTLE_PERIOD_SECONDS) {
-      this.maxDirtyRate = Math.max(this.maxDirtyRate, this.periodDirtyPages / period);
-      const ac = this.parameters.autoConverge;
-      if (ac) {
-        const dirtyBytes = this.periodDirtyPages * this.pageBytes;
-        if (dirtyBytes > (this.periodBytes * ac.triggerThresholdPercent) / 100 && ++this.dirtyRateHighCount >= 2) {
-          this.dirtyRateHighCount = 0;
-          this.throttlePercent = this.throttlePercent === 0 ? ac.initialPercent : Math.min(ac.maxPercent, this.throttlePercent + ac.incrementPercent);
-          this.maxThrottle = Math.max(this.maxThrottle, this.throttlePercent);
-        }
-      }
-      this.periodStartSeconds = this.now;
-      this.periodBytes = 0;
-      this.periodDirtyPages = 0;
-    }
+    return added;
   }
 
   /**
@@ -788,20 +550,11 @@ export class AggregateMigration implements MigrationProcess {
     return added;
   }
 
-  /** The VM stops on the source: a last sync, then the rest and the device state (rate limit lifted). */
-  private stop(): void {
-    if (this.parameters.strategy !== 'stop-and-copy' || this.syncs > 1) this.sync();
-    this.phase = 'stopped';
-    this.stopSeconds = this.now;
-    this.budgetBytes = 0;
-    this.stoppedDeviceBytesLeft = this.parameters.deviceStateBytes;
-  }
-
   /**
    * postcopy_start: stop, sync, send the device state, resume on the destination; every page still in the bitmap
    * (after pre-caching: every page not pre-cached, and the pre-cached ones written since) is missing there.
    */
-  private switchToPostcopy(): void {
+  protected switchToPostcopy(): void {
     const queue = this.queue;
     if (this.phase === 'precache') {
       // The bitmap is empty (pre-caching ended) or holds what it did not send (the time limit forced the switch).
@@ -827,30 +580,11 @@ export class AggregateMigration implements MigrationProcess {
       }
     }
     queue.reset();
-    this.switchStop();
+    this.stopForPostcopy();
   }
 
-  /** The stop of a post-copy switch: only the device state goes while stopped. */
-  private switchStop(): void {
-    this.postcopyAfterStop = true;
-    this.phase = 'stopped';
-    this.stopSeconds = this.now;
-    this.budgetBytes = 0;
-    this.stoppedDeviceBytesLeft = this.parameters.deviceStateBytes;
-  }
-
-  private resume(): void {
-    const resume = this.resumeAtSeconds;
-    this.resumeAtSeconds = NaN;
-    this.now = resume;
-    this.resumeSeconds = resume;
-    this.downtimeAdd();
-    this.lostDuring += (resume - this.stopSeconds) * this.memory.vcpus;
-    if (!this.postcopyAfterStop) {
-      this.finish('completed', this.note);
-      return;
-    }
-    this.phase = 'postcopy';
+  /** After a post-copy switch the destination runs: the missing pages per class of accesses, and the push. */
+  protected beginPostcopy(): void {
     let data = 0;
     let zero = 0;
     for (let r = 0; r < REGION_COUNT; r++) {
@@ -888,29 +622,6 @@ export class AggregateMigration implements MigrationProcess {
       sum += share(this.missingLow[r], start, split, from, to) + share(this.missingHigh[r], split, end, from, to);
     }
     return sum;
-  }
-
-  private downtimeAdd(): void {
-    if (!Number.isNaN(this.stopSeconds)) this.downtime = this.now - this.stopSeconds;
-  }
-
-  private pendingPages(): number {
-    if (this.phase === 'postcopy' || this.phase === 'paused' || (this.phase === 'done' && !Number.isNaN(this.resumeSeconds) && this.postcopyAfterStop)) {
-      return this.push.pagesLeft();
-    }
-    return this.queue.pages();
-  }
-
-  private elapsed(): number {
-    return this.now - this.startSeconds;
-  }
-
-  private finish(outcome: MigrationOutcome, note: string, endSeconds = this.now): void {
-    this.outcome = outcome;
-    this.note = note;
-    this.phase = 'done';
-    this.endSeconds = endSeconds;
-    if (outcome === 'completed' && !this.pausedByFailure && this.note === '') this.note = 'completed';
   }
 }
 
@@ -1573,32 +1284,5 @@ export class ZipfDistinctTable {
     let d = 0;
     for (let i = 0; i < this.nodeWeight.length; i++) d -= this.nodeWeight[i] * Math.expm1(writes * this.nodeLog1pMinusP[i]);
     return Math.min(this.pages, d);
-  }
-}
-
-function checkParameters(p: LiveMigrationParameters): void {
-  const positive = (name: string, value: number): void => {
-    if (!(value > 0)) throw new RangeError(`migration: ${name} must be positive, got ${value}`);
-  };
-  const nonNegative = (name: string, value: number): void => {
-    if (!(value >= 0)) throw new RangeError(`migration: ${name} must be ≥ 0, got ${value}`);
-  };
-  if (!MIGRATION_STRATEGIES.includes(p.strategy)) throw new RangeError(`migration: unknown strategy '${p.strategy}' (valid: ${MIGRATION_STRATEGIES.join(', ')})`);
-  positive('maxBandwidthBytesPerSecond', p.maxBandwidthBytesPerSecond);
-  positive('postcopyMaxBandwidthBytesPerSecond', p.postcopyMaxBandwidthBytesPerSecond);
-  nonNegative('downtimeLimitSeconds', p.downtimeLimitSeconds);
-  nonNegative('xbzrleCacheBytes', p.xbzrleCacheBytes);
-  nonNegative('precacheBytes', p.precacheBytes);
-  nonNegative('switchAfterPasses', p.switchAfterPasses);
-  nonNegative('switchAfterSeconds', p.switchAfterSeconds);
-  positive('timeLimitSeconds', p.timeLimitSeconds);
-  nonNegative('setupSeconds', p.setupSeconds);
-  nonNegative('stopOverheadSeconds', p.stopOverheadSeconds);
-  nonNegative('deviceStateBytes', p.deviceStateBytes);
-  const ac = p.autoConverge;
-  if (ac) {
-    for (const key of ['initialPercent', 'incrementPercent', 'maxPercent', 'triggerThresholdPercent'] as const) {
-      if (!(ac[key] >= 0 && ac[key] <= 100)) throw new RangeError(`migration: autoConverge.${key} must be in [0, 100], got ${ac[key]}`);
-    }
   }
 }

@@ -33,11 +33,18 @@
  * Time is explicit: a driver calls {@link LiveMigration.runUntil} with the times at which something outside changes
  * (the network rate) and {@link LiveMigration.nextWakeSeconds} tells when the migration next needs to run by itself.
  * Per-page work uses bitmaps and typed arrays only (no allocation per page or per step).
+ *
+ * This file owns the parameters, the result and how pages move; the decisions and bookkeeping both engines share
+ * (the checks between iterate calls, auto-converge, stop, resume, failures, the result's assembly) are in
+ * {@link MigrationLifecycle} (migration-lifecycle.ts).
  */
 import type { RandomStream } from '../../kernel/random.js';
-import type { MigrationProcess } from './migration-process.js';
 import { PageBitmap } from '../../model/memory/page-bitmap.js';
-import { memoryLayout, TouchStream, WriteStream, type GuestMemoryLayout, type GuestMemorySpec } from '../../model/memory/guest-memory.js';
+import { TouchStream, WriteStream, type GuestMemorySpec } from '../../model/memory/guest-memory.js';
+import { ITERATE_MAX_SECONDS, MigrationLifecycle, type PageFigures } from './migration-lifecycle.js';
+
+// QEMU's iterate and auto-converge periods are defined next to the checks that use them.
+export { ITERATE_MAX_SECONDS, THROTTLE_PERIOD_SECONDS } from './migration-lifecycle.js';
 
 export const MIGRATION_STRATEGIES = ['precopy', 'postcopy', 'hybrid', 'stop-and-copy'] as const;
 export type MigrationStrategy = (typeof MIGRATION_STRATEGIES)[number];
@@ -50,10 +57,6 @@ export const ZERO_PAGE_WIRE_BYTES = PAGE_HEADER_BYTES + 1;
 export const XBZRLE_OVERHEAD_BYTES = PAGE_HEADER_BYTES + 3;
 /** QEMU 7.2 migration.c `BUFFER_DELAY`: the bandwidth and threshold are recomputed every 100 ms. */
 export const ACCOUNTING_WINDOW_SECONDS = 0.1;
-/** QEMU 7.2 ram.c: auto-converge looks at periods of at least one second between syncs. */
-export const THROTTLE_PERIOD_SECONDS = 1;
-/** QEMU 7.2 ram.c `MAX_WAIT`: one ram_save_iterate call sends for at most 50 ms before the pending check. */
-export const ITERATE_MAX_SECONDS = 0.05;
 
 export interface AutoConvergeParameters {
   /** `cpu-throttle-initial`, percent (QEMU default 20). */
@@ -174,12 +177,7 @@ export interface LiveMigrationResult {
 /** A failure during the migration. */
 export type MigrationFailure = 'source' | 'destination' | 'link';
 
-export class LiveMigration implements MigrationProcess {
-  readonly parameters: LiveMigrationParameters;
-  readonly memory: GuestMemorySpec;
-  readonly layout: GuestMemoryLayout;
-  private readonly pageBytes: number;
-  private readonly latencySeconds: number;
+export class LiveMigration extends MigrationLifecycle {
   private readonly writes: WriteStream;
   private readonly touches: TouchStream;
 
@@ -198,50 +196,16 @@ export class LiveMigration implements MigrationProcess {
   private readonly cacheMask: number; // slots − 1 (slots are a power of two)
   private xbzrleEnabled = false;
 
-  // Clock and rate.
-  private startSeconds = NaN;
-  private now = NaN;
-  private rateBytesPerSecond = 0;
-  private budgetBytes = 0;
-  private phase: MigrationPhase = 'setup';
-  private phaseEndSeconds = NaN;
+  /** Where the migration thread's scan of the bitmap is (the next page to look at). */
   private cursor = 0;
-
-  // QEMU's accounting.
-  private windowStartSeconds = 0;
-  private windowBytes = 0;
-  private thresholdBytes = 0;
-  private syncs = 0;
-  private periodStartSeconds = 0;
-  private periodBytes = 0;
-  private periodDirtyPages = 0;
-  private dirtyRateHighCount = 0;
-  private throttlePercent = 0;
+  /** The fraction of a write carried to the next step (writes are whole). */
   private writeCarry = 0;
 
   // Post-copy.
   private readonly vcpuClock: Float64Array;
 
-  // Figures.
-  private outcome: MigrationOutcome = 'running';
-  private converged = true;
-  private transferred = 0;
-  private precopyBytes = 0;
-  private postcopyBytes = 0;
-  private stopSeconds = NaN;
-  private resumeSeconds = NaN;
-  private endSeconds = NaN;
-  private remoteFaults = 0;
-  private blockedSeconds = 0;
-  private lostDuring = 0;
-  private lostAfter = 0;
-  private maxThrottle = 0;
-  private maxDirtyRate = 0;
-  private zeroPagesSent = 0;
+  // Figures only this engine has.
   private xbzrlePages = 0;
-  private delivered = 0;
-  private note = '';
-  private pausedByFailure = false;
 
   /**
    * @param memory the guest's memory and behaviour.
@@ -251,12 +215,7 @@ export class LiveMigration implements MigrationProcess {
    */
   constructor(memory: GuestMemorySpec, parameters: LiveMigrationParameters, latencySeconds: number, random: RandomStream) {
     checkParameters(parameters);
-    if (!(latencySeconds >= 0 && Number.isFinite(latencySeconds))) throw new RangeError(`migration: latency must be ≥ 0 s, got ${latencySeconds}`);
-    this.memory = memory;
-    this.parameters = parameters;
-    this.layout = memoryLayout(memory);
-    this.pageBytes = memory.pageBytes;
-    this.latencySeconds = latencySeconds;
+    super(memory, parameters, latencySeconds);
     this.writes = new WriteStream(memory, this.layout, random);
     this.touches = new TouchStream(memory, this.layout, random);
     const pages = this.layout.pageCount;
@@ -273,55 +232,6 @@ export class LiveMigration implements MigrationProcess {
     this.vcpuClock = new Float64Array(memory.vcpus);
   }
 
-  /** The current phase. */
-  get currentPhase(): MigrationPhase {
-    return this.phase;
-  }
-
-  get finished(): boolean {
-    return this.phase === 'done';
-  }
-
-  /** Where the VM is now: on the source until the switch, then on the destination; nowhere if lost. */
-  get location(): 'source' | 'destination' | 'nowhere' {
-    if (this.outcome === 'lost') return 'nowhere';
-    if (this.outcome === 'aborted') return 'source';
-    return Number.isNaN(this.resumeSeconds) ? 'source' : 'destination';
-  }
-
-  /** The rate limit the migration asks of the network now, bytes/s (Infinity: none). */
-  capBytesPerSecond(): number {
-    switch (this.phase) {
-      case 'precopy':
-      case 'precache':
-        return this.parameters.maxBandwidthBytesPerSecond;
-      case 'postcopy':
-        return this.parameters.postcopyMaxBandwidthBytesPerSecond;
-      case 'stopped':
-        // migration_completion and postcopy_start lift the rate limit for the final transfer.
-        return this.parameters.strategy === 'stop-and-copy' ? this.parameters.maxBandwidthBytesPerSecond : Infinity;
-      default:
-        return Infinity;
-    }
-  }
-
-  /** Starts the migration at `nowSeconds` with the network giving `rateBytesPerSecond`. */
-  start(nowSeconds: number, rateBytesPerSecond: number): void {
-    if (!Number.isNaN(this.startSeconds)) throw new Error('migration: already started');
-    this.startSeconds = nowSeconds;
-    this.now = nowSeconds;
-    this.setRate(nowSeconds, rateBytesPerSecond);
-    this.phase = 'setup';
-    this.phaseEndSeconds = nowSeconds + this.parameters.setupSeconds + this.latencySeconds;
-  }
-
-  /** The network's rate for this migration changed at `nowSeconds` (call after {@link runUntil}(nowSeconds)). */
-  setRate(nowSeconds: number, rateBytesPerSecond: number): void {
-    if (!(rateBytesPerSecond >= 0)) throw new RangeError(`migration: rate must be ≥ 0, got ${rateBytesPerSecond}`);
-    if (nowSeconds !== this.now) throw new Error(`migration: setRate at ${nowSeconds} but the migration is at ${this.now}; call runUntil first`);
-    this.rateBytesPerSecond = rateBytesPerSecond;
-  }
-
   /** When the migration next needs to run even if the rate does not change (Infinity when done or waiting). */
   nextWakeSeconds(): number {
     switch (this.phase) {
@@ -329,14 +239,13 @@ export class LiveMigration implements MigrationProcess {
       case 'paused':
         return Infinity;
       case 'setup':
-        return this.phaseEndSeconds;
+        return this.setupEndSeconds;
       case 'precopy':
       case 'precache':
         // Also when the bitmap will be empty (an iterate call returns then, and the stop may follow at once).
         return Math.min(this.windowStartSeconds + ACCOUNTING_WINDOW_SECONDS, this.iterateEndSeconds, this.startSeconds + this.parameters.timeLimitSeconds, this.emptySeconds());
       case 'stopped':
-        if (!Number.isNaN(this.resumeAtSeconds)) return this.resumeAtSeconds;
-        return this.rateBytesPerSecond > 0 ? this.now + Math.max(0, this.stoppedBytesLeft() - this.budgetBytes) / this.rateBytesPerSecond : Infinity;
+        return this.stoppedWakeSeconds(this.stoppedPageBytesLeft);
       case 'postcopy':
         // Faults stall vCPUs for about a round trip: steps of a few milliseconds keep their order with the push.
         return Math.min(this.now + POSTCOPY_STEP_SECONDS, this.emptySeconds());
@@ -350,14 +259,10 @@ export class LiveMigration implements MigrationProcess {
 
   /** When the pages still to send will all be through at the current rate (Infinity at rate 0). */
   private emptySeconds(): number {
-    if (this.rateBytesPerSecond <= 0) return Infinity;
-    return this.now + Math.max(0, this.pendingWireBytes() - this.budgetBytes) / this.rateBytesPerSecond;
+    return this.sentBySeconds(this.pendingWireBytes());
   }
 
-  /** Advances the migration to `untilSeconds` at the current rate, through every phase change on the way. */
-  runUntil(untilSeconds: number): void {
-    if (Number.isNaN(this.startSeconds)) throw new Error('migration: not started');
-    if (untilSeconds < this.now) throw new RangeError(`migration: cannot run back to ${untilSeconds} from ${this.now}`);
+  protected runTo(untilSeconds: number): void {
     let guard = 0;
     while (this.phase !== 'done' && this.phase !== 'paused') {
       const due = this.nextWakeSeconds();
@@ -367,105 +272,34 @@ export class LiveMigration implements MigrationProcess {
       this.step(Math.max(wake, this.now));
       if (++guard > 1e8) throw new Error(`internal: migration makes no progress (${this.phase} at ${this.now}, wake ${wake}, ${this.toSend.count} pages to send)`);
     }
-    if (this.phase === 'done' || this.phase === 'paused') this.now = Math.max(this.now, untilSeconds);
   }
 
-  /** A failure at `nowSeconds` (call after runUntil(nowSeconds)). */
-  fail(nowSeconds: number, failure: MigrationFailure): void {
-    if (nowSeconds !== this.now) throw new Error('migration: fail() must follow runUntil to the same time');
-    if (this.phase === 'done') return;
-    const switched = !Number.isNaN(this.resumeSeconds);
-    if (!switched) {
-      if (failure === 'source') {
-        this.finish('lost', `the source host failed at ${this.elapsed().toFixed(3)} s, before the switch: the VM died with it`);
-      } else {
-        // Pre-copy (or the stop before the switch): the source still has the VM; it resumes there.
-        if (this.phase === 'stopped') this.lostDuring += (this.now - this.stopSeconds) * this.memory.vcpus;
-        this.downtimeAdd();
-        this.converged = false;
-        this.finish('aborted', `the ${failure} failed at ${this.elapsed().toFixed(3)} s, before the switch: the VM keeps running on the source`);
-      }
-      return;
-    }
-    if (failure === 'destination') {
-      this.finish('lost', `the destination failed at ${this.elapsed().toFixed(3)} s, after the switch: the VM ran there`);
-    } else if (failure === 'source') {
-      this.finish('lost', `the source failed at ${this.elapsed().toFixed(3)} s with ${this.toSend.count} pages not yet delivered`);
-    } else if (!this.parameters.postcopyRecovery) {
-      this.finish('lost', `the link failed at ${this.elapsed().toFixed(3)} s during post-copy without recovery (${this.toSend.count} pages missing)`);
-    } else {
-      // postcopy-paused: the destination VM waits (fully stalled) until the link returns.
-      this.phase = 'paused';
-      this.pausedByFailure = true;
-      this.pausedSince = nowSeconds;
-    }
-  }
-
-  private pausedSince = NaN;
-
-  /** The link is back at `nowSeconds` (after a `link` failure with post-copy recovery): resume the post-copy. */
-  recover(nowSeconds: number): void {
-    if (this.phase !== 'paused') return;
-    if (nowSeconds < this.pausedSince) throw new RangeError('migration: recover before the failure');
-    const paused = nowSeconds - this.pausedSince;
-    this.lostAfter += paused * this.memory.vcpus;
-    this.blockedSeconds += paused * this.memory.vcpus;
-    this.now = nowSeconds;
+  /** The vCPUs on the destination run again from the end of a post-copy pause. */
+  protected override linkRestored(nowSeconds: number): void {
     for (let v = 0; v < this.vcpuClock.length; v++) this.vcpuClock[v] = Math.max(this.vcpuClock[v], nowSeconds);
-    this.phase = 'postcopy';
-    this.note = `post-copy paused ${paused.toFixed(3)} s by a link failure, then recovered`;
   }
 
-  result(): LiveMigrationResult {
-    const end = this.phase === 'done' ? this.endSeconds : this.now;
-    const switchAt = Number.isNaN(this.resumeSeconds) ? NaN : this.resumeSeconds - this.startSeconds;
-    const during = (Number.isNaN(this.resumeSeconds) ? end : this.resumeSeconds) - this.startSeconds;
-    const after = Number.isNaN(this.resumeSeconds) ? 0 : end - this.resumeSeconds;
-    const vcpus = this.memory.vcpus;
-    return {
-      strategy: this.parameters.strategy,
-      outcome: this.outcome,
-      converged: this.converged,
-      totalSeconds: end - this.startSeconds,
-      downtimeSeconds: this.downtime,
-      switchoverSeconds: switchAt,
-      transferredBytes: this.transferred,
-      precopyBytes: this.precopyBytes,
-      postcopyBytes: this.postcopyBytes,
-      passes: this.syncs,
-      remoteFaults: this.remoteFaults,
-      vcpuBlockedSeconds: this.blockedSeconds,
-      lostVcpuSecondsDuring: this.lostDuring,
-      lostVcpuSecondsAfter: this.lostAfter,
-      throughputLossDuring: during > 0 ? this.lostDuring / (during * vcpus) : 0,
-      throughputLossAfter: after > 0 ? this.lostAfter / (after * vcpus) : 0,
-      maxThrottlePercent: this.maxThrottle,
-      maxDirtyPagesRate: this.maxDirtyRate,
-      zeroPagesSent: this.zeroPagesSent,
-      xbzrlePages: this.xbzrlePages,
-      postcopyPagesDelivered: this.delivered,
-      pagesSent: this.pagesSent,
-      missingPagesAtSwitch: this.missingAtSwitchCount,
-      remainingBytes: this.outcome === 'completed' ? 0 : this.toSend.count * this.pageBytes,
-      note: this.note,
-    };
+  protected pendingPages(): number {
+    return this.toSend.count;
+  }
+
+  protected remainingPages(): number {
+    return this.toSend.count;
+  }
+
+  protected pageFigures(): PageFigures {
+    return { remoteFaults: this.remoteFaults, zeroPagesSent: this.zeroPagesSent, xbzrlePages: this.xbzrlePages, postcopyPagesDelivered: this.delivered, pagesSent: this.pagesSent };
   }
 
   // ---------------------------------------------------------------------------------------------------------
   // Steps.
 
-  private downtime = 0;
-
-  private elapsed(): number {
-    return this.now - this.startSeconds;
-  }
-
   /** Runs from `now` to at most `end`; may stop earlier at a phase change. */
   private step(end: number): void {
     switch (this.phase) {
       case 'setup':
-        if (end >= this.phaseEndSeconds) {
-          this.now = this.phaseEndSeconds;
+        if (end >= this.setupEndSeconds) {
+          this.now = this.setupEndSeconds;
           this.beginTransfer();
         } else {
           this.now = end;
@@ -562,47 +396,12 @@ export class LiveMigration implements MigrationProcess {
     if (this.now >= this.windowStartSeconds + ACCOUNTING_WINDOW_SECONDS) this.closeWindow();
     if (precache) {
       if (this.now >= this.iterateEndSeconds) this.iterateEndSeconds = this.now + ITERATE_MAX_SECONDS;
-      if (empty) this.switchToPostcopy();
-      else if (this.now >= limit) this.timeLimitReached();
+      this.precacheCheck();
       return;
     }
     // QEMU looks at what is pending only between calls of ram_save_iterate (each at most MAX_WAIT long).
     if (!empty && this.now < this.iterateEndSeconds && this.now < limit) return;
-    this.iterateEndSeconds = this.now + ITERATE_MAX_SECONDS;
-    // ram_save_pending: a sync only when what is left is below the threshold.
-    let pendingBytes = toSend.count * this.pageBytes;
-    if (pendingBytes < this.thresholdBytes) {
-      this.sync();
-      pendingBytes = toSend.count * this.pageBytes;
-    }
-    if (pendingBytes === 0 || pendingBytes < this.thresholdBytes) {
-      this.stop();
-      return;
-    }
-    if (this.parameters.strategy === 'hybrid' && this.hybridSwitchDue()) {
-      this.switchToPostcopy();
-      return;
-    }
-    if (this.now >= limit) this.timeLimitReached();
-  }
-
-  /** When the current ram_save_iterate call returns (QEMU checks what is pending between calls). */
-  private iterateEndSeconds = 0;
-
-  private hybridSwitchDue(): boolean {
-    const p = this.parameters;
-    // Passes of pre-copy: syncs after the initial one.
-    return this.syncs - 1 >= p.switchAfterPasses || this.now - this.startSeconds >= p.switchAfterSeconds;
-  }
-
-  private timeLimitReached(): void {
-    this.converged = false;
-    if (this.parameters.onTimeLimit === 'stop-and-copy') {
-      this.note = `pre-copy did not converge within ${this.parameters.timeLimitSeconds} s: stopped and copied the rest`;
-      this.stop();
-    } else {
-      this.finish('aborted', `pre-copy did not converge within ${this.parameters.timeLimitSeconds} s (${this.toSend.count} pages still dirty): cancelled, the VM stays on the source`);
-    }
+    this.iterateCheck();
   }
 
   /** QEMU's migration_update_counters: the window's bandwidth sets the threshold. */
@@ -616,40 +415,20 @@ export class LiveMigration implements MigrationProcess {
     this.windowBytes = 0;
   }
 
-  /** migration_bitmap_sync: the dirty log joins the bitmap; every second, the auto-converge check. */
-  private sync(): void {
-    this.syncs++;
+  /** migration_bitmap_sync's pages: the dirty log joins the bitmap. */
+  protected syncPages(): number {
     const before = this.toSend.count;
     this.toSend.unionWith(this.dirtyLog);
+    const added = this.toSend.count - before;
     // Written pages are data pages (a write clears the zero bit).
-    this.pendingData += this.toSend.count - before;
-    this.periodDirtyPages += this.toSend.count - before;
+    this.pendingData += added;
     this.dirtyLog.clear();
-    const period = this.now - this.periodStartSeconds;
-    if (period >= THROTTLE_PERIOD_SECONDS) {
-      this.maxDirtyRate = Math.max(this.maxDirtyRate, this.periodDirtyPages / period);
-      const ac = this.parameters.autoConverge;
-      if (ac) {
-        const dirtyBytes = this.periodDirtyPages * this.pageBytes;
-        if (dirtyBytes > (this.periodBytes * ac.triggerThresholdPercent) / 100 && ++this.dirtyRateHighCount >= 2) {
-          this.dirtyRateHighCount = 0;
-          this.throttlePercent = this.throttlePercent === 0 ? ac.initialPercent : Math.min(ac.maxPercent, this.throttlePercent + ac.incrementPercent);
-          this.maxThrottle = Math.max(this.maxThrottle, this.throttlePercent);
-        }
-      }
-      this.periodStartSeconds = this.now;
-      this.periodBytes = 0;
-      this.periodDirtyPages = 0;
-    }
+    return added;
   }
 
-  /** The VM stops on the source: a last sync, then the rest and the device state (rate limit lifted). */
-  private stop(): void {
-    if (this.parameters.strategy !== 'stop-and-copy' || this.syncs > 1) this.sync();
-    this.phase = 'stopped';
-    this.stopSeconds = this.now;
-    this.budgetBytes = 0;
-    this.stoppedDeviceBytesLeft = this.parameters.deviceStateBytes;
+  /** The stop; then the scan restarts at page 0, and the bytes left are counted. */
+  protected override stop(): void {
+    super.stop();
     this.cursor = 0;
     // The exact bytes of what is left, so that the wake-up falls on the last byte and not after it (a driver
     // learns of the switch-over only when the migration wakes).
@@ -658,13 +437,8 @@ export class LiveMigration implements MigrationProcess {
     this.stoppedPageBytesLeft = bytes;
   }
 
-  private stoppedDeviceBytesLeft = 0;
+  /** Bytes of the pages still to send while stopped. */
   private stoppedPageBytesLeft = 0;
-
-  /** Bytes still to send while stopped: the pages left and the device state. */
-  private stoppedBytesLeft(): number {
-    return this.stoppedPageBytesLeft + this.stoppedDeviceBytesLeft;
-  }
 
   private stoppedStep(end: number): void {
     if (!Number.isNaN(this.resumeAtSeconds)) {
@@ -692,52 +466,28 @@ export class LiveMigration implements MigrationProcess {
     }
     let done = false;
     if (toSend.count === 0) {
-      const device = Math.min(budget, this.stoppedDeviceBytesLeft);
-      this.stoppedDeviceBytesLeft -= device;
-      // Less than a byte left is rounding in `rate × time`, not data.
-      if (this.stoppedDeviceBytesLeft < 1) this.stoppedDeviceBytesLeft = 0;
+      const device = this.sendDeviceState(budget);
       budget -= device;
       sentBytes += device;
-      this.transferred += device;
       done = this.stoppedDeviceBytesLeft <= 0;
     }
     this.precopyBytes += sentBytes;
     this.budgetBytes = done ? 0 : budget;
     this.now = done && rate > 0 ? Math.min(end, start + Math.max(0, sentBytes - carried) / rate) : end;
-    // The last byte reaches the destination one latency later; then it loads the state and runs.
-    if (done) this.resumeAtSeconds = this.now + this.latencySeconds + this.parameters.stopOverheadSeconds;
+    if (done) this.scheduleResume(this.now);
   }
 
-  /** While stopped: when the destination will run (NaN while bytes are still in flight). */
-  private resumeAtSeconds = NaN;
-
-  private resume(): void {
-    const resume = this.resumeAtSeconds;
-    this.resumeAtSeconds = NaN;
-    this.now = resume;
-    this.resumeSeconds = resume;
-    this.downtimeAdd();
-    this.lostDuring += (resume - this.stopSeconds) * this.memory.vcpus;
-    if (this.postcopyAfterStop) {
-      this.phase = 'postcopy';
-      this.cursor = 0;
-      for (let v = 0; v < this.vcpuClock.length; v++) this.vcpuClock[v] = resume;
-    } else {
-      this.finish('completed', this.note);
-    }
+  /** After a post-copy switch the destination runs: the push starts at page 0, the vCPUs now. */
+  protected beginPostcopy(): void {
+    this.cursor = 0;
+    for (let v = 0; v < this.vcpuClock.length; v++) this.vcpuClock[v] = this.now;
   }
-
-  private downtimeAdd(): void {
-    if (!Number.isNaN(this.stopSeconds)) this.downtime = this.now - this.stopSeconds;
-  }
-
-  private postcopyAfterStop = false;
 
   /**
    * postcopy_start: stop, sync, send the device state (and the list of pages to discard), resume on the
    * destination; every page still in the bitmap is missing there.
    */
-  private switchToPostcopy(): void {
+  protected switchToPostcopy(): void {
     if (this.phase === 'precache' || this.phase === 'precopy') {
       // Pages pre-cached or pre-copied and not dirtied since are present; the rest must come later.
       this.sync();
@@ -751,11 +501,7 @@ export class LiveMigration implements MigrationProcess {
         }
       }
     }
-    this.postcopyAfterStop = true;
-    this.phase = 'stopped';
-    this.stopSeconds = this.now;
-    this.budgetBytes = 0;
-    this.stoppedDeviceBytesLeft = this.parameters.deviceStateBytes;
+    this.stopForPostcopy();
     this.stoppedPageBytesLeft = 0;
     // Only the device state goes while stopped: move the missing pages aside until the VM runs.
     this.missingAtSwitch.copyFrom(this.toSend);
@@ -854,9 +600,6 @@ export class LiveMigration implements MigrationProcess {
     return PAGE_HEADER_BYTES + this.pageBytes;
   }
 
-  private pagesSent = 0;
-  private missingAtSwitchCount = 0;
-
   /** Adds pages [from, to) to the bitmap, keeping the zero/data counts of pending pages. */
   private addToSend(from: number, to: number): void {
     for (let page = from; page < to; page++) {
@@ -909,9 +652,7 @@ export class LiveMigration implements MigrationProcess {
   private guestRuns(from: number, to: number): void {
     const seconds = to - from;
     if (seconds <= 0) return;
-    const running = 1 - this.throttlePercent / 100;
-    this.lostDuring += (1 - running) * seconds * this.memory.vcpus;
-    const exact = this.memory.writeRatePagesPerSecond * running * seconds + this.writeCarry;
+    const exact = this.throttledWrites(seconds) + this.writeCarry;
     const writes = Math.floor(exact);
     this.writeCarry = exact - writes;
     if (writes === 0) return;
@@ -933,14 +674,6 @@ export class LiveMigration implements MigrationProcess {
   private zeroDeleteRange(from: number, to: number): void {
     if (this.zero.count === 0) return;
     for (let page = this.zero.nextSet(from); page >= 0 && page < to; page = this.zero.nextSet(page + 1)) this.zeroWritten(page);
-  }
-
-  private finish(outcome: MigrationOutcome, note: string, endSeconds = this.now): void {
-    this.outcome = outcome;
-    this.note = note;
-    this.phase = 'done';
-    this.endSeconds = endSeconds;
-    if (outcome === 'completed' && !this.pausedByFailure && this.note === '') this.note = 'completed';
   }
 }
 
@@ -967,7 +700,8 @@ class LazyBitmap {
   }
 }
 
-function checkParameters(p: LiveMigrationParameters): void {
+/** Checks the parameters both engines take; throws RangeError naming the first bad one. */
+export function checkParameters(p: LiveMigrationParameters): void {
   const positive = (name: string, value: number): void => {
     if (!(value > 0)) throw new RangeError(`migration: ${name} must be positive, got ${value}`);
   };

@@ -5,7 +5,7 @@
  * Protocol: `start(t0, rate)`; then repeatedly `runUntil(t)` for t ≤ `nextWakeSeconds()` or the time of an
  * outside change, then `setRate(t, rate)` with the network's new rate for `capBytesPerSecond()`; failures with
  * `fail(t, …)` after `runUntil(t)`. Two engines implement it: {@link LiveMigration} (page level) and the aggregate
- * one (expected values, for data-center scale).
+ * one (expected values, for data-center scale), both through their shared lifecycle, `MigrationLifecycle`.
  */
 import type { LiveMigrationResult, MigrationFailure, MigrationPhase } from './live-migration.js';
 

@@ -14,43 +14,11 @@ import { AggregateMigration, DirtyPageModel, stalledFraction, ZipfDistinctTable 
 import type { MigrationProcess } from '../../../src/mechanisms/migration/migration-process.js';
 import { runAlone, simulateMigration, type FailureSpec, type LinkSpec } from '../../../src/mechanisms/migration/single-migration.js';
 import { RandomStream } from '../../../src/kernel/random.js';
-
-const MiB = 1024 * 1024;
-
-function guest(overrides: Partial<GuestMemorySpec> = {}): GuestMemorySpec {
-  return {
-    ramBytes: 64 * 4096,
-    pageBytes: 4096,
-    usedBytes: 32 * 4096,
-    writableBytes: 0,
-    writeRatePagesPerSecond: 0,
-    writePattern: { kind: 'uniform' },
-    changedBytesPerWrite: 8,
-    touchRatePagesPerSecond: 0,
-    touchSequentialProbability: 0,
-    touchHotFraction: 0,
-    touchHotBytes: 0,
-    vcpus: 1,
-    ...overrides,
-  };
-}
-
-/** Round numbers for hand arithmetic: 1 MB/s, 1 ms latency, 2 ms setup, 5 ms stop overhead, 1000 B device state. */
-function params(overrides: Partial<LiveMigrationParameters> = {}): LiveMigrationParameters {
-  return { ...QEMU_DEFAULTS, maxBandwidthBytesPerSecond: 1e6, setupSeconds: 0.002, stopOverheadSeconds: 0.005, deviceStateBytes: 1000, ...overrides };
-}
-
-const link = { bandwidthBytesPerSecond: 1e6, latencySeconds: 0.001 };
+import { busyGuest, dataGuest, fastLink, guest, link, MiB, params } from './fixtures.js';
 
 function aggregate(memory: GuestMemorySpec, parameters: LiveMigrationParameters, on: LinkSpec, failure?: FailureSpec): LiveMigrationResult {
   return runAlone(new AggregateMigration(memory, parameters, on.latencySeconds), on, failure);
 }
-
-/** A guest that writes hard: 64 MiB, a 32 MiB writable set (as in the page-level tests). */
-function busyGuest(writeRate: number, overrides: Partial<GuestMemorySpec> = {}): GuestMemorySpec {
-  return guest({ ramBytes: 64 * MiB, usedBytes: 48 * MiB, writableBytes: 32 * MiB, writeRatePagesPerSecond: writeRate, touchRatePagesPerSecond: 20000, touchSequentialProbability: 0.5, touchHotFraction: 0.8, touchHotBytes: 4 * MiB, ...overrides });
-}
-const fastLink = { bandwidthBytesPerSecond: 100 * MiB, latencySeconds: 0.0005 };
 
 describe('an idle guest, by hand (the page-level figures)', () => {
   // 64 pages: 32 data pages (8 + 4096 bytes each on the wire) and 32 zero pages (9 bytes each): 131,616 bytes.
@@ -106,7 +74,7 @@ describe('an idle guest, by hand (the page-level figures)', () => {
 
 describe('rate changes', () => {
   // 1000 data pages, no zero pages, no latency or setup: at 4,104,000 B/s a 50 ms call sends exactly 50 pages.
-  const memory = guest({ ramBytes: 1000 * 4096, usedBytes: 1000 * 4096 });
+  const memory = dataGuest(1000);
   const p = params({ maxBandwidthBytesPerSecond: Infinity, setupSeconds: 0, deviceStateBytes: 1000 });
 
   /** Runs to the end with `first` B/s until `changeAt`, then `second`. */
@@ -348,21 +316,19 @@ const LINKS = { '1 Gbit/s': 125e6, '10 Gbit/s': 1.25e9 } as const;
 
 /** A guest of `ramMiB`: ¾ of it used, ½ of it written, a 16 MiB access hot set at the start of the written part. */
 function gridGuest(ramMiB: number, pattern: WritePattern, writeRate: number, overrides: Partial<GuestMemorySpec> = {}): GuestMemorySpec {
-  return {
+  return guest({
     ramBytes: ramMiB * MiB,
-    pageBytes: 4096,
     usedBytes: 0.75 * ramMiB * MiB,
     writableBytes: 0.5 * ramMiB * MiB,
     writeRatePagesPerSecond: writeRate,
     writePattern: pattern,
-    changedBytesPerWrite: 8,
     touchRatePagesPerSecond: 20000,
     touchSequentialProbability: 0.5,
     touchHotFraction: 0.8,
     touchHotBytes: 16 * MiB,
     vcpus: 2,
     ...overrides,
-  };
+  });
 }
 
 interface Case {

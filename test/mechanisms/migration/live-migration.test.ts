@@ -5,42 +5,8 @@
  * switching, time limits and failures.
  */
 import { describe, expect, it } from 'vitest';
-import type { GuestMemorySpec } from '../../../src/model/memory/guest-memory.js';
-import { QEMU_DEFAULTS, type LiveMigrationParameters } from '../../../src/mechanisms/migration/live-migration.js';
 import { simulateMigration, type FailureSpec } from '../../../src/mechanisms/migration/single-migration.js';
-
-const MiB = 1024 * 1024;
-
-function guest(overrides: Partial<GuestMemorySpec> = {}): GuestMemorySpec {
-  return {
-    ramBytes: 64 * 4096,
-    pageBytes: 4096,
-    usedBytes: 32 * 4096,
-    writableBytes: 0,
-    writeRatePagesPerSecond: 0,
-    writePattern: { kind: 'uniform' },
-    changedBytesPerWrite: 8,
-    touchRatePagesPerSecond: 0,
-    touchSequentialProbability: 0,
-    touchHotFraction: 0,
-    touchHotBytes: 0,
-    vcpus: 1,
-    ...overrides,
-  };
-}
-
-/** Round numbers for hand arithmetic: 1 MB/s, 1 ms latency, 2 ms setup, 5 ms stop overhead, 1000 B device state. */
-function params(overrides: Partial<LiveMigrationParameters> = {}): LiveMigrationParameters {
-  return { ...QEMU_DEFAULTS, maxBandwidthBytesPerSecond: 1e6, setupSeconds: 0.002, stopOverheadSeconds: 0.005, deviceStateBytes: 1000, ...overrides };
-}
-
-const link = { bandwidthBytesPerSecond: 1e6, latencySeconds: 0.001 };
-
-/** A guest that writes hard: 64 MiB, a 32 MiB writable set, uniform writes. */
-function busyGuest(writeRate: number, overrides: Partial<GuestMemorySpec> = {}): GuestMemorySpec {
-  return guest({ ramBytes: 64 * MiB, usedBytes: 48 * MiB, writableBytes: 32 * MiB, writeRatePagesPerSecond: writeRate, touchRatePagesPerSecond: 20000, touchSequentialProbability: 0.5, touchHotFraction: 0.8, touchHotBytes: 4 * MiB, ...overrides });
-}
-const fastLink = { bandwidthBytesPerSecond: 100 * MiB, latencySeconds: 0.0005 };
+import { busyGuest, fastLink, guest, link, MiB, params } from './fixtures.js';
 
 describe('an idle guest, by hand', () => {
   // 64 pages: 32 data pages (8 + 4096 bytes each on the wire) and 32 zero pages (9 bytes each): 131,616 bytes.

@@ -6,26 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../../src/kernel/simulator.js';
 import { RandomStream } from '../../../src/kernel/random.js';
 import { starTopology } from '../../../src/model/network/topology.js';
-import type { GuestMemorySpec } from '../../../src/model/memory/guest-memory.js';
 import { LiveMigration, QEMU_DEFAULTS, type LiveMigrationResult } from '../../../src/mechanisms/migration/live-migration.js';
 import { MigrationService } from '../../../src/mechanisms/migration/migration-service.js';
-
-function guest(pages: number): GuestMemorySpec {
-  return {
-    ramBytes: pages * 4096,
-    pageBytes: 4096,
-    usedBytes: pages * 4096,
-    writableBytes: 0,
-    writeRatePagesPerSecond: 0,
-    writePattern: { kind: 'uniform' },
-    changedBytesPerWrite: 8,
-    touchRatePagesPerSecond: 0,
-    touchSequentialProbability: 0,
-    touchHotFraction: 0,
-    touchHotBytes: 0,
-    vcpus: 1,
-  };
-}
+import { dataGuest } from './fixtures.js';
 
 /** Stop-and-copy with no fixed costs: a migration is exactly its bytes over its rate (plus the path latency). */
 const PARAMETERS = { ...QEMU_DEFAULTS, strategy: 'stop-and-copy' as const, maxBandwidthBytesPerSecond: Infinity, setupSeconds: 0, stopOverheadSeconds: 0, deviceStateBytes: 0 };
@@ -50,7 +33,7 @@ function run(sizes: { vm: number; source: number; target: number; pages: number;
         done.set(vm, { t, r });
       },
     },
-    (vm, _s, _t, latency) => new LiveMigration(guest(pages.get(vm)!), PARAMETERS, latency, new RandomStream(1, `vm-${vm}`)),
+    (vm, _s, _t, latency) => new LiveMigration(dataGuest(pages.get(vm)!), PARAMETERS, latency, new RandomStream(1, `vm-${vm}`)),
   );
   const START = sim.defineKind('start', (i) => service.start(sizes[i].vm, sizes[i].source, sizes[i].target));
   sizes.forEach((s, i) => sim.scheduleAt(s.at, START, i));
@@ -98,7 +81,7 @@ describe('MigrationService', () => {
       sim,
       topology,
       { onSwitchover: () => {}, onComplete: (_vm, t) => (done = t) },
-      (_vm, _s, _t, latency) => new LiveMigration(guest(200), PARAMETERS, latency, new RandomStream(1, 'vm')),
+      (_vm, _s, _t, latency) => new LiveMigration(dataGuest(200), PARAMETERS, latency, new RandomStream(1, 'vm')),
     );
     const network = topology.network;
     const other = network.startFlow(0, Int32Array.of(topology.hostUplink(0), topology.hostDownlink(3)), 400_000);
