@@ -3,9 +3,10 @@
  * `--compat simgrid`, runs SimGrid 3.32's pre-copy model in the set-up of its reference runs instead.
  */
 import { UserError } from '../util/user-error.js';
-import type { GuestMemorySpec, WritePattern } from '../model/memory/guest-memory.js';
+import { simpleGuestMemory } from '../model/memory/guest-memory.js';
 import { MIGRATION_STRATEGIES, QEMU_AUTO_CONVERGE, QEMU_DEFAULTS, type LiveMigrationParameters, type LiveMigrationResult, type MigrationStrategy } from '../mechanisms/migration/live-migration.js';
 import { simulateMigration } from '../mechanisms/migration/single-migration.js';
+import { migrationFigures } from '../mechanisms/migration/migration-figures.js';
 import { SIMGRID_DEFAULTS, simulateSimGridPrecopy } from '../mechanisms/migration/simgrid-precopy.js';
 
 const MiB = 1024 * 1024;
@@ -116,26 +117,18 @@ export function migrateCommand(options: MigrateOptions): void {
   if (dirtyRate > 0 && hotSetMiB === 0) read.problems.push('--dirty-pages-per-s > 0 needs a --hot-set-mib > 0 to write in');
   read.finish();
 
-  const writePattern: WritePattern =
-    pattern === 'hot-cold'
-      ? { kind: 'hot-cold', hotBytes: (hotSetMiB * MiB) / 8, hotWriteFraction: hotWritePercent / 100 }
-      : pattern === 'zipf'
-        ? { kind: 'zipf', exponent: zipfExponent }
-        : { kind: pattern };
-  const memory: GuestMemorySpec = {
-    ramBytes: ramMiB * MiB,
-    pageBytes: 4096,
-    usedBytes: usedMiB * MiB,
-    writableBytes: hotSetMiB * MiB,
-    writeRatePagesPerSecond: dirtyRate,
-    writePattern,
-    changedBytesPerWrite: 8,
-    touchRatePagesPerSecond: touchRate,
-    touchSequentialProbability: touchLocality,
-    touchHotFraction: 0.9,
-    touchHotBytes: 0,
+  const memory = simpleGuestMemory({
+    ramMiB,
+    usedMiB,
+    hotSetMiB,
+    pattern,
+    hotWritePercent,
+    zipfExponent,
+    dirtyPagesPerSecond: dirtyRate,
+    touchPagesPerSecond: touchRate,
+    touchLocality,
     vcpus,
-  };
+  });
   const parameters: LiveMigrationParameters = {
     ...QEMU_DEFAULTS,
     strategy,
@@ -172,29 +165,9 @@ export function migrateCommand(options: MigrateOptions): void {
   ]);
 }
 
-/** The `--json` object: the issue's keys first, then the rest of the figures. */
+/** The `--json` object: the strategy and the migration's figures. */
 export function migrationJson(result: LiveMigrationResult): Record<string, number | string | boolean | null> {
-  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-  return {
-    strategy: result.strategy,
-    outcome: result.outcome,
-    total_s: result.totalSeconds,
-    downtime_s: result.downtimeSeconds,
-    switchover_s: finite(result.switchoverSeconds),
-    transferred_mib: result.transferredBytes / MiB,
-    passes: result.passes,
-    remote_faults: result.remoteFaults,
-    converged: result.converged,
-    precopy_mib: result.precopyBytes / MiB,
-    postcopy_mib: result.postcopyBytes / MiB,
-    vcpu_blocked_s: result.vcpuBlockedSeconds,
-    throughput_loss_during: result.throughputLossDuring,
-    throughput_loss_after: result.throughputLossAfter,
-    max_throttle_percent: result.maxThrottlePercent,
-    max_dirty_pages_rate: result.maxDirtyPagesRate,
-    remaining_mib: result.remainingBytes / MiB,
-    note: result.note,
-  };
+  return { strategy: result.strategy, ...migrationFigures(result) };
 }
 
 function simgridMigrate(options: MigrateOptions): void {

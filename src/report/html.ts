@@ -80,8 +80,34 @@ export function renderReport(result: RunResult, options: ReportOptions = {}): st
     summary: embeddedSummary,
     charts: sections.flatMap((section) => (section.charts ?? []).map((chart) => embeddedChart(section.id, chart))),
   };
-  const uplot = loadUplotAssets();
+  return renderPage({
+    title,
+    header: renderHeader(title, result, sections),
+    sections,
+    data,
+    footer: (uplotVersion) =>
+      `Written by Hyperwatt. Charts drawn with uPlot ${escapeHtml(uplotVersion)} (MIT licence), embedded in this ` +
+      'file together with the data; the page loads nothing from the network. Per-host series are in the host CSV.',
+  });
+}
 
+/** What a self-contained report page is made of. */
+export interface PageParts {
+  title: string;
+  /** The page header (trusted HTML). */
+  header: string;
+  sections: readonly ReportSection[];
+  /** The embedded data the page script reads (its `charts` draw into the sections' containers). */
+  data: unknown;
+  /** CSS added after the shared page CSS. */
+  extraCss?: string;
+  /** The footer text (trusted HTML), given the uPlot version embedded. */
+  footer: (uplotVersion: string) => string;
+}
+
+/** One self-contained page: uPlot, the page CSS and script and the data inlined; nothing loaded from the network. */
+export function renderPage(parts: PageParts): string {
+  const uplot = loadUplotAssets();
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -89,20 +115,19 @@ export function renderReport(result: RunResult, options: ReportOptions = {}): st
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="generator" content="Hyperwatt">',
-    `<title>${escapeHtml(title)}</title>`,
+    `<title>${escapeHtml(parts.title)}</title>`,
     `<style>${uplot.css}</style>`,
-    `<style>${inlineStyle(PAGE_CSS)}</style>`,
+    `<style>${inlineStyle(PAGE_CSS + (parts.extraCss ?? ''))}</style>`,
     '</head>',
     '<body>',
-    renderHeader(title, result, sections),
+    parts.header,
     '<main>',
-    ...sections.map(renderSection),
+    ...parts.sections.map(renderSection),
     '</main>',
     '<footer><div class="inner">',
-    `<p>Written by Hyperwatt. Charts drawn with uPlot ${escapeHtml(uplot.version)} (MIT licence), embedded in this ` +
-      'file together with the data; the page loads nothing from the network. Per-host series are in the host CSV.</p>',
+    `<p>${parts.footer(uplot.version)}</p>`,
     '</div></footer>',
-    `<script type="application/json" id="${REPORT_DATA_ELEMENT_ID}">${inlineJson(data)}</script>`,
+    `<script type="application/json" id="${REPORT_DATA_ELEMENT_ID}">${inlineJson(parts.data)}</script>`,
     `<script>${uplot.script}</script>`,
     `<script>${inlineScript(PAGE_SCRIPT)}</script>`,
     '</body>',
@@ -157,7 +182,7 @@ function renderHeadline(result: RunResult): string {
 }
 
 /** One section card: heading, trusted HTML, then a grid of chart containers filled by the page script. */
-function renderSection(section: ReportSection): string {
+export function renderSection(section: ReportSection): string {
   const parts = [`<section class="card" id="${section.id}">`, `<h2>${escapeHtml(section.title)}</h2>`];
   if (section.html !== undefined) parts.push(section.html);
   const charts = section.charts ?? [];
@@ -176,7 +201,7 @@ function renderSection(section: ReportSection): string {
 }
 
 /** A chart as embedded JSON: plain arrays, numbers rounded like the CSV, gaps as null. */
-function embeddedChart(sectionId: string, chart: ChartSpec): Record<string, unknown> {
+export function embeddedChart(sectionId: string, chart: ChartSpec): Record<string, unknown> {
   return {
     id: chart.id,
     section: sectionId,

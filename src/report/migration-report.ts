@@ -13,9 +13,8 @@
  */
 import { migrationPointInputs, sweepSeeds, type MigrationSweepResults, type MigrationSweepRow } from '../scenario/migration-sweep.js';
 import { escapeHtml } from './html-escape.js';
-import { REPORT_DATA_ELEMENT_ID } from './html.js';
+import { embeddedChart, renderPage } from './html.js';
 import { formatNumber, roundForOutput } from './number-format.js';
-import { inlineJson, inlineScript, inlineStyle, loadUplotAssets, PAGE_CSS, PAGE_SCRIPT } from './page-assets.js';
 import { reportSectionProblems, type ChartSpec, type ReportSection } from './report-section.js';
 import { formatDisplayNumber } from './summary-table.js';
 
@@ -121,34 +120,16 @@ export function renderMigrationSweepReport(results: MigrationSweepResults, optio
     title,
     charts: sections.flatMap((section) => (section.charts ?? []).map((chart) => embeddedChart(section.id, chart))),
   };
-  const uplot = loadUplotAssets();
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="generator" content="Hyperwatt">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${uplot.css}</style>`,
-    `<style>${inlineStyle(PAGE_CSS + EXTRA_CSS)}</style>`,
-    '</head>',
-    '<body>',
-    renderHeader(title, results, sections),
-    '<main>',
-    ...sections.map(renderSection),
-    '</main>',
-    '<footer><div class="inner">',
-    `<p>Written by Hyperwatt (<code>hyperwatt migrate sweep</code>, page-level migration engine). Charts drawn with uPlot ${escapeHtml(uplot.version)} ` +
-      '(MIT licence), embedded in this file together with the data; the page loads nothing from the network. Every figure is also in results.csv.</p>',
-    '</div></footer>',
-    `<script type="application/json" id="${REPORT_DATA_ELEMENT_ID}">${inlineJson(data)}</script>`,
-    `<script>${uplot.script}</script>`,
-    `<script>${inlineScript(PAGE_SCRIPT)}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return renderPage({
+    title,
+    header: renderHeader(title, results, sections),
+    sections,
+    data,
+    extraCss: EXTRA_CSS,
+    footer: (uplotVersion) =>
+      `Written by Hyperwatt (<code>hyperwatt migrate sweep</code>, page-level migration engine). Charts drawn with uPlot ${escapeHtml(uplotVersion)} ` +
+      '(MIT licence), embedded in this file together with the data; the page loads nothing from the network. Every figure is also in results.csv.',
+  });
 }
 
 /** The page's additions to the run report's style sheet: the results table's flagged rows and markers. */
@@ -462,37 +443,3 @@ function renderHeader(title: string, results: MigrationSweepResults, sections: r
   ].join('\n');
 }
 
-// The two functions below produce the same markup and embedded data as the run report's (src/report/html.ts),
-// which keeps them private; the page script relies on both shapes.
-
-/** One section card: heading, trusted HTML, then a grid of chart containers filled by the page script. */
-function renderSection(section: ReportSection): string {
-  const parts = [`<section class="card" id="${section.id}">`, `<h2>${escapeHtml(section.title)}</h2>`];
-  if (section.html !== undefined) parts.push(section.html);
-  const charts = section.charts ?? [];
-  if (charts.length > 0) {
-    parts.push('<div class="chart-grid">');
-    for (const chart of charts) {
-      parts.push(
-        `<figure class="chart" data-chart="${chart.id}"><figcaption><h3>${escapeHtml(chart.title)}</h3></figcaption>` +
-          '<div class="chart-plot"></div></figure>',
-      );
-    }
-    parts.push('</div>');
-  }
-  parts.push('</section>');
-  return parts.join('\n');
-}
-
-/** A chart as embedded JSON: plain arrays, numbers rounded like the CSV, gaps as null. */
-function embeddedChart(sectionId: string, chart: ChartSpec): Record<string, unknown> {
-  return {
-    id: chart.id,
-    section: sectionId,
-    title: chart.title,
-    xLabel: chart.xLabel,
-    yLabel: chart.yLabel,
-    x: Array.from(chart.x, roundForOutput),
-    series: chart.series.map((series) => ({ label: series.label, values: Array.from(series.values, roundForOutput) })),
-  };
-}

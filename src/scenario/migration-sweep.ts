@@ -12,7 +12,8 @@
  * writes, so differences between them come from the strategies, not from the draw.
  */
 import { z } from 'zod';
-import type { GuestMemorySpec, WritePattern } from '../model/memory/guest-memory.js';
+import { simpleGuestMemory, type GuestMemorySpec } from '../model/memory/guest-memory.js';
+import { migrationFigures, type MigrationFigures } from '../mechanisms/migration/migration-figures.js';
 import {
   QEMU_AUTO_CONVERGE,
   QEMU_DEFAULTS,
@@ -26,8 +27,6 @@ import { loadDocument } from './document.js';
 import { parseWith } from './validate.js';
 
 const MiB = 1024 * 1024;
-/** x86 pages: what the dirty rates count. */
-const PAGE_BYTES = 4096;
 /** 4 TiB: the engine indexes pages with 31-bit integers (2^31 pages of 4 KiB is 8 TiB). */
 const MAX_RAM_MIB = 4 * 1024 * 1024;
 
@@ -255,27 +254,18 @@ export interface MigrationPointInputs {
 export function migrationPointInputs(sweep: MigrationSweep, point: MigrationSweepPoint): MigrationPointInputs {
   const guest = sweep.guest;
   const strategy = sweep.strategies[point.strategyIndex];
-  const hotSetMiB = guest.hot_set_mib ?? guest.ram_mib;
-  const writePattern: WritePattern =
-    guest.pattern === 'hot-cold'
-      ? { kind: 'hot-cold', hotBytes: (hotSetMiB * MiB) / 8, hotWriteFraction: (guest.hot_write_percent ?? 90) / 100 }
-      : guest.pattern === 'zipf'
-        ? { kind: 'zipf', exponent: guest.zipf_exponent ?? 0.99 }
-        : { kind: guest.pattern };
-  const memory: GuestMemorySpec = {
-    ramBytes: guest.ram_mib * MiB,
-    pageBytes: PAGE_BYTES,
-    usedBytes: (guest.used_mib ?? guest.ram_mib) * MiB,
-    writableBytes: hotSetMiB * MiB,
-    writeRatePagesPerSecond: point.dirtyPagesPerSecond,
-    writePattern,
-    changedBytesPerWrite: 8,
-    touchRatePagesPerSecond: guest.touch_pages_per_s ?? point.dirtyPagesPerSecond,
-    touchSequentialProbability: guest.touch_locality,
-    touchHotFraction: 0.9,
-    touchHotBytes: 0,
+  const memory = simpleGuestMemory({
+    ramMiB: guest.ram_mib,
+    usedMiB: guest.used_mib,
+    hotSetMiB: guest.hot_set_mib,
+    pattern: guest.pattern,
+    hotWritePercent: guest.hot_write_percent,
+    zipfExponent: guest.zipf_exponent,
+    dirtyPagesPerSecond: point.dirtyPagesPerSecond,
+    touchPagesPerSecond: guest.touch_pages_per_s,
+    touchLocality: guest.touch_locality,
     vcpus: guest.vcpus,
-  };
+  });
   const knob = <K extends keyof typeof sharedKnobs>(key: K): MigrationSweep['qemu'][K] => strategy[key] ?? sweep.qemu[key];
   const mib = (value: number | undefined, fallbackBytes: number): number => (value === undefined ? fallbackBytes : value * MiB);
   const autoConverge = 'auto_converge' in strategy ? strategy.auto_converge : undefined;
@@ -312,30 +302,13 @@ function autoConvergeParameters(value: z.output<typeof AutoConvergeSchema> | und
  * The figures of one point, with the keys (and units) of `hyperwatt migrate --json`. Times in seconds, sizes in
  * MiB, fractions as fractions; `switchover_s` is null when the VM never ran on the destination.
  */
-export interface MigrationSweepRow {
+export interface MigrationSweepRow extends MigrationFigures {
   point: number;
   strategy: string;
   mechanism: MigrationStrategy;
   bandwidth_mbit: number;
   dirty_pages_per_s: number;
   seed: number;
-  outcome: LiveMigrationResult['outcome'];
-  converged: boolean;
-  total_s: number;
-  downtime_s: number;
-  switchover_s: number | null;
-  transferred_mib: number;
-  precopy_mib: number;
-  postcopy_mib: number;
-  passes: number;
-  remote_faults: number;
-  vcpu_blocked_s: number;
-  throughput_loss_during: number;
-  throughput_loss_after: number;
-  max_throttle_percent: number;
-  max_dirty_pages_rate: number;
-  remaining_mib: number;
-  note: string;
 }
 
 /** A finished sweep: what results.json holds. Deterministic (no wall-clock figures). */
@@ -356,23 +329,7 @@ export function migrationSweepRow(point: MigrationSweepPoint, result: LiveMigrat
     bandwidth_mbit: point.bandwidthMbit,
     dirty_pages_per_s: point.dirtyPagesPerSecond,
     seed: point.seed,
-    outcome: result.outcome,
-    converged: result.converged,
-    total_s: result.totalSeconds,
-    downtime_s: result.downtimeSeconds,
-    switchover_s: Number.isFinite(result.switchoverSeconds) ? result.switchoverSeconds : null,
-    transferred_mib: result.transferredBytes / MiB,
-    precopy_mib: result.precopyBytes / MiB,
-    postcopy_mib: result.postcopyBytes / MiB,
-    passes: result.passes,
-    remote_faults: result.remoteFaults,
-    vcpu_blocked_s: result.vcpuBlockedSeconds,
-    throughput_loss_during: result.throughputLossDuring,
-    throughput_loss_after: result.throughputLossAfter,
-    max_throttle_percent: result.maxThrottlePercent,
-    max_dirty_pages_rate: result.maxDirtyPagesRate,
-    remaining_mib: result.remainingBytes / MiB,
-    note: result.note,
+    ...migrationFigures(result),
   };
 }
 

@@ -7,22 +7,16 @@
  * The browser is Debian's Chromium at /usr/bin/chromium (or HYPERWATT_CHROMIUM); set HYPERWATT_SKIP_BROWSER=1 to
  * skip the browser tests deliberately.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { convergenceLimits, MIGRATION_SWEEP_CSV_COLUMNS, migrationSweepCsv, renderMigrationSweepReport } from '../../src/report/migration-report.js';
 import { MigrationSweepSchema, runMigrationSweep, type MigrationSweepInput, type MigrationSweepResults } from '../../src/scenario/migration-sweep.js';
+import { chartPixels, expectChartsPainted, openReport, SKIP_BROWSER, type OpenReport } from './report-browser.js';
 
-const CHROMIUM_PATH = process.env.HYPERWATT_CHROMIUM ?? '/usr/bin/chromium';
-const SKIP_BROWSER = process.env.HYPERWATT_SKIP_BROWSER === '1';
-/** Flags that keep Chromium from contacting Google services, so any request seen comes from the page. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 /** Where the test leaves a full-page screenshot for people to look at (outside the repository). */
 const SCREENSHOT_PATH = join(tmpdir(), 'hyperwatt-migration-report-screenshot.png');
 
@@ -96,84 +90,24 @@ describe('migration-sweep outputs (no browser)', () => {
   });
 });
 
-/** The few browser globals the page.evaluate callbacks use (the project compiles without the DOM library). */
-interface BrowserCanvas {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } | null;
-}
-interface BrowserElement {
-  dataset: Record<string, string | undefined>;
-  querySelector(selector: 'canvas'): BrowserCanvas | null;
-}
-declare const document: {
-  body: BrowserElement;
-  querySelectorAll(selector: string): ArrayLike<BrowserElement>;
-};
+declare const document: { body: { dataset: Record<string, string | undefined> } };
 
 describe.skipIf(SKIP_BROWSER)('migration-sweep report in headless Chromium', () => {
-  let browser: Browser | undefined;
-  let directory: string | undefined;
+  let report: OpenReport | undefined;
   let page: Page;
-  const consoleErrors: string[] = [];
-  const requestedUrls: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM_PATH}: the HTML report browser tests need it. Install it ` +
-          '(apt-get install -y chromium), point HYPERWATT_CHROMIUM at another Chromium, or set ' +
-          'HYPERWATT_SKIP_BROWSER=1 to skip these tests.',
-      );
-    }
-    directory = await mkdtemp(join(tmpdir(), 'hyperwatt-migration-report-'));
-    const file = join(directory, 'report.html');
-    await writeFile(file, renderMigrationSweepReport(results));
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.on('request', (request) => requestedUrls.push(request.url()));
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForSelector('body[data-charts-drawn]', { timeout: 15_000 });
+    report = await openReport(renderMigrationSweepReport(results), 'hyperwatt-migration-report-');
+    page = report.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (directory !== undefined) await rm(directory, { recursive: true, force: true });
+    await report?.close();
   });
 
   it('draws every chart with visible axes and coloured series', async () => {
     expect(await page.evaluate(() => document.body.dataset.chartsDrawn)).toBe(String(EXPECTED_CHART_IDS.length));
-    const charts = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('[data-chart]'), (element) => {
-        const canvas = element.querySelector('canvas');
-        const result = { id: element.dataset.chart ?? '', canvasWidth: 0, canvasHeight: 0, opaquePixels: 0, colouredPixels: 0 };
-        if (canvas === null || canvas.width === 0 || canvas.height === 0) return result;
-        result.canvasWidth = canvas.width;
-        result.canvasHeight = canvas.height;
-        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let index = 0; index < pixels.length; index += 4) {
-          if (pixels[index + 3] === 0) continue;
-          result.opaquePixels++;
-          const red = pixels[index];
-          const green = pixels[index + 1];
-          const blue = pixels[index + 2];
-          if (Math.max(red, green, blue) - Math.min(red, green, blue) > 60) result.colouredPixels++;
-        }
-        return result;
-      }),
-    );
-    expect(charts.map((chart) => chart.id)).toEqual(EXPECTED_CHART_IDS);
-    for (const chart of charts) {
-      expect(chart.canvasWidth, chart.id).toBeGreaterThan(200);
-      expect(chart.canvasHeight, chart.id).toBeGreaterThan(100);
-      expect(chart.opaquePixels, chart.id).toBeGreaterThan(1000);
-      expect(chart.colouredPixels, chart.id).toBeGreaterThan(200);
-    }
+    expectChartsPainted(await chartPixels(page), EXPECTED_CHART_IDS);
   });
 
   it('shows the strategies in the legends, the failures and the results table', async () => {
@@ -188,8 +122,8 @@ describe.skipIf(SKIP_BROWSER)('migration-sweep report in headless Chromium', () 
 
   it('logs no errors and requests nothing but the file', async () => {
     await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
-    expect(consoleErrors).toEqual([]);
-    expect(requestedUrls.length).toBeGreaterThan(0);
-    for (const url of requestedUrls) expect(url.startsWith('file://'), url).toBe(true);
+    expect(report!.consoleErrors).toEqual([]);
+    expect(report!.requestedUrls.length).toBeGreaterThan(0);
+    for (const url of report!.requestedUrls) expect(url.startsWith('file://'), url).toBe(true);
   });
 });

@@ -228,3 +228,52 @@ function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
 }
+
+/** The few numbers a person gives for a guest (`hyperwatt migrate`, migration sweeps), in MiB and pages/s. */
+export interface SimpleGuest {
+  ramMiB: number;
+  /** RAM holding data (default: all of it). */
+  usedMiB?: number;
+  /** Writable working set the writes fall in (default: the whole RAM). */
+  hotSetMiB?: number;
+  pattern: WritePattern['kind'];
+  /** hot-cold: percent of the writes in the hottest eighth of the writable set (default 90). */
+  hotWritePercent?: number;
+  /** zipf: exponent (default 0.99). */
+  zipfExponent?: number;
+  dirtyPagesPerSecond: number;
+  /** Accesses per vCPU after a post-copy switch (default: the dirty rate). */
+  touchPagesPerSecond?: number;
+  touchLocality: number;
+  vcpus: number;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * A GuestMemorySpec from {@link SimpleGuest}: 4 KiB pages; the hot-cold hot set is an eighth of the writable set;
+ * a write changes 8 bytes of its page (gtool's dirtier); 90 % of access jumps land in the writable set.
+ */
+export function simpleGuestMemory(guest: SimpleGuest): GuestMemorySpec {
+  const hotSetMiB = guest.hotSetMiB ?? guest.ramMiB;
+  const writePattern: WritePattern =
+    guest.pattern === 'hot-cold'
+      ? { kind: 'hot-cold', hotBytes: (hotSetMiB * MIB) / 8, hotWriteFraction: (guest.hotWritePercent ?? 90) / 100 }
+      : guest.pattern === 'zipf'
+        ? { kind: 'zipf', exponent: guest.zipfExponent ?? 0.99 }
+        : { kind: guest.pattern };
+  return {
+    ramBytes: guest.ramMiB * MIB,
+    pageBytes: 4096,
+    usedBytes: (guest.usedMiB ?? guest.ramMiB) * MIB,
+    writableBytes: hotSetMiB * MIB,
+    writeRatePagesPerSecond: guest.dirtyPagesPerSecond,
+    writePattern,
+    changedBytesPerWrite: 8,
+    touchRatePagesPerSecond: guest.touchPagesPerSecond ?? guest.dirtyPagesPerSecond,
+    touchSequentialProbability: guest.touchLocality,
+    touchHotFraction: 0.9,
+    touchHotBytes: 0,
+    vcpus: guest.vcpus,
+  };
+}
