@@ -38,6 +38,10 @@ export interface MigrateOptions {
   timeLimitS?: string;
   onTimeLimit?: string;
   seed?: string;
+  failAtS?: string;
+  failure?: string;
+  linkBackAfterS?: string;
+  postcopyRecovery?: boolean;
   dirtyIntensity?: string;
   idle?: boolean;
   json?: boolean;
@@ -109,6 +113,11 @@ export function migrateCommand(options: MigrateOptions): void {
   const timeLimit = read.number('time-limit-s', options.timeLimitS, QEMU_DEFAULTS.timeLimitSeconds, 'positive');
   const onTimeLimit = read.choice('on-time-limit', options.onTimeLimit, 'abort', ['abort', 'stop-and-copy'] as const);
   const seed = read.number('seed', options.seed, 1, 'non-negative');
+  const failAt = read.number('fail-at-s', options.failAtS, Infinity, 'non-negative');
+  const failure = read.choice('failure', options.failure, 'link', ['link', 'source', 'destination'] as const);
+  const linkBackAfter = read.number('link-back-after-s', options.linkBackAfterS, Infinity, 'non-negative');
+  if (options.failure !== undefined && options.failAtS === undefined) read.problems.push('--failure needs --fail-at-s');
+  if (options.linkBackAfterS !== undefined && failure !== 'link') read.problems.push('--link-back-after-s applies to --failure link only');
   if (Number.isFinite(vcpus) && !Number.isInteger(vcpus)) read.problems.push(`--vcpus: expected an integer, got '${options.vcpus}'`);
   if (Number.isFinite(seed) && !Number.isSafeInteger(seed)) read.problems.push(`--seed: expected an integer, got '${options.seed}'`);
   if (strategy === 'hybrid' && switchAfterS === Infinity && switchAfterPasses === Infinity) read.problems.push('--strategy hybrid needs --switch-after-s or --switch-after-passes');
@@ -142,9 +151,11 @@ export function migrateCommand(options: MigrateOptions): void {
     switchAfterPasses,
     timeLimitSeconds: timeLimit,
     onTimeLimit,
+    postcopyRecovery: options.postcopyRecovery === true,
   };
   const started = performance.now();
-  const result = simulateMigration(memory, parameters, { bandwidthBytesPerSecond: (bandwidthMbit * 1e6) / 8, latencySeconds: latencyMs / 1000 }, seed);
+  const failureSpec = Number.isFinite(failAt) ? { atSeconds: failAt, failure, restoredAfterSeconds: linkBackAfter } : undefined;
+  const result = simulateMigration(memory, parameters, { bandwidthBytesPerSecond: (bandwidthMbit * 1e6) / 8, latencySeconds: latencyMs / 1000 }, seed, failureSpec);
   const wallSeconds = (performance.now() - started) / 1000;
   const json = migrationJson(result);
   if (options.json) {
@@ -152,7 +163,8 @@ export function migrateCommand(options: MigrateOptions): void {
     return;
   }
   printTable(`${strategy} migration of ${ramMiB} MiB over ${bandwidthMbit} Mbit/s`, [
-    ['outcome', `${result.outcome}${result.converged ? '' : ' (did not converge)'}`],
+    ['outcome', result.outcome],
+    ['converged', result.converged ? 'yes' : 'no'],
     ['total', `${result.totalSeconds.toFixed(3)} s`],
     ['switch-over', Number.isNaN(result.switchoverSeconds) ? '—' : `${result.switchoverSeconds.toFixed(3)} s`],
     ['downtime', `${(result.downtimeSeconds * 1000).toFixed(1)} ms`],

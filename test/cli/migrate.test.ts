@@ -41,6 +41,22 @@ describe('hyperwatt migrate', () => {
     expect(stuck.converged).toBe(false);
   });
 
+  it('injects failures: pre-copy keeps the VM on the source, post-copy loses it unless recovery is on', async () => {
+    const base = ['migrate', '--ram-mib', '512', '--bandwidth-mbit', '1000', '--dirty-pages-per-s', '5000', '--hot-set-mib', '128', '--json'];
+    const pre = JSON.parse((await runCli([...base, '--strategy', 'precopy', '--fail-at-s', '1', '--failure', 'destination'])).stdout);
+    expect(pre.outcome).toBe('aborted');
+    expect(pre.total_s).toBeCloseTo(1, 9);
+    const lost = JSON.parse((await runCli([...base, '--strategy', 'postcopy', '--fail-at-s', '1', '--failure', 'link'])).stdout);
+    expect(lost.outcome).toBe('lost');
+    const recovered = JSON.parse((await runCli([...base, '--strategy', 'postcopy', '--fail-at-s', '1', '--link-back-after-s', '2', '--postcopy-recovery'])).stdout);
+    expect(recovered.outcome).toBe('completed');
+    expect(recovered.vcpu_blocked_s).toBeGreaterThanOrEqual(2);
+    const bad = await runCli([...base, '--failure', 'power']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--failure: unknown value 'power' (valid: link, source, destination)");
+    expect(bad.stderr).toContain('--failure needs --fail-at-s');
+  });
+
   it('prints a table on a terminal', async () => {
     const r = await runCli(['migrate', '--ram-mib', '64', '--bandwidth-mbit', '1000']);
     expect(r.status).toBe(0);
