@@ -176,6 +176,7 @@ const qemuMigrationFields = {
     })
     .optional()
     .describe('group hosts in racks whose uplinks migrations between racks share'),
+  vmTraffic: z.boolean().default(false).describe("each VM's bandwidth, in and out, as flows that migrations share the NICs with"),
   engine: z.enum(['aggregate', 'page']).default('aggregate').describe('aggregate (expected values, for data centers) or page (page level, small runs)'),
   guest: GuestMemoryBehaviourSchema.default(GuestMemoryBehaviourSchema.parse({})),
 };

@@ -73,7 +73,6 @@ describe('an underload evacuation with a pre-copy engine, by hand', () => {
         { bandwidthBytesPerSecond: 125e6, latencySeconds: 0.0002 },
       );
       const t = alone.totalSeconds;
-      console.log(engine, JSON.stringify(summary), JSON.stringify(alone));
       expect(summary.migrations).toBe(1);
       expect(summary.migrations_completed).toBe(1);
       // The aggregate engine agrees with the page level to well within a percent on an idle guest.
@@ -88,6 +87,52 @@ describe('an underload evacuation with a pre-copy engine, by hand', () => {
       expect(summary.migration_traffic_gib).toBeGreaterThan((0.9 * 613) / 1024);
     });
   }
+});
+
+describe('VM traffic shares the NICs with migrations, by hand', () => {
+  it('each VM sends and receives its 100 Mbit/s: the migration gets the other 900 of both NICs', () => {
+    // The evacuation above with vmTraffic on: VM 0 sends 12.5 MB/s out of host 0 and VM 1 receives 12.5 MB/s on
+    // host 1 (flows capped at their bandwidth), so max-min sharing leaves the migration 125 − 12.5 = 112.5 MB/s.
+    const migration = MigrationSchema.parse({ model: 'precopy', engine: 'page', vmTraffic: true, guest: { dirtyPagesPerSecondPerVcpu: 0 } });
+    if (migration.model === 'cloudsim') throw new Error('unreachable');
+    const vms = [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 }));
+    const g5 = specPowerModel('g5', g5Watts, 'exact');
+    const { summary } = new FluidDataCenter({
+      hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
+      vms,
+      utilisation: new Float64Array(2 * 288).fill(0.1),
+      samplesPerVm: 288,
+      sampleIntervalSeconds: 300,
+      schedulingIntervalSeconds: 300,
+      durationSeconds: 86_400,
+      allocation: { kind: 'migration', detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }), selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')) },
+      energy: 'utilisation',
+      migration: cloudSimMigrationModel(0.5, 0.1),
+      migrationEngine: migrationEngineConfig(migration, vms, 1),
+      powerStates: { kind: 'instant' },
+      checkInvariants: true,
+    }).run();
+    const memory = {
+      ramBytes: 613 * MiB,
+      pageBytes: 4096,
+      usedBytes: 0.9 * 613 * MiB,
+      writableBytes: 0.25 * 613 * MiB,
+      writeRatePagesPerSecond: 0,
+      writePattern: { kind: 'uniform' as const },
+      changedBytesPerWrite: 64,
+      touchRatePagesPerSecond: 10000,
+      touchSequentialProbability: 0.5,
+      touchHotFraction: 0.9,
+      touchHotBytes: 0,
+      vcpus: 2,
+    };
+    const alone = runAlone(new LiveMigration(memory, { ...QEMU_DEFAULTS, onTimeLimit: 'stop-and-copy' }, 0.0002, new RandomStream(1, 'x')), {
+      bandwidthBytesPerSecond: 125e6 - 12.5e6,
+      latencySeconds: 0.0002,
+    });
+    expect(summary.migrations).toBe(1);
+    expect(summary.mean_migration_time_s).toBeCloseTo(alone.totalSeconds, 9);
+  });
 });
 
 describe('every realistic model on a randomised data center', () => {

@@ -27,7 +27,7 @@ import { exactTablePower, PowerTables } from '../../model/power-tables.js';
 import type { MigrationModel, MigrationRequest } from '../../mechanisms/migration/migration-model.js';
 import type { LiveMigrationResult } from '../../mechanisms/migration/live-migration.js';
 import { MigrationService } from '../../mechanisms/migration/migration-service.js';
-import { starTopology } from '../../model/network/topology.js';
+import { starTopology, type StarTopology } from '../../model/network/topology.js';
 import type { MigrationEngineConfig } from './migration-engine.js';
 import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
 import { meanAndStdev } from '../../metrics/sla-accumulator.js';
@@ -313,6 +313,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         topology.network.setLinkCapacity(0, topology.hostUplink(h), (this.bandwidth[h] * 1e6) / 8);
         topology.network.setLinkCapacity(0, topology.hostDownlink(h), (this.bandwidth[h] * 1e6) / 8);
       }
+      this.topology = topology;
       this.migrationService = new MigrationService(
         this.sim,
         topology,
@@ -326,6 +327,37 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   }
 
   private readonly migrationService: MigrationService | undefined;
+  private readonly topology: StarTopology | undefined;
+  /** With `vmTraffic`: each VM's outbound and inbound flow on its host's NIC (−1: none). */
+  private vmFlows: Int32Array | undefined;
+
+  /**
+   * The VM's own traffic, when the engine asks for it: a flow out of and one into its host, each capped at the VM's
+   * bandwidth, so that migrations share the NICs with it (max-min fairly).
+   */
+  private startVmTraffic(vm: number, host: number): void {
+    const topology = this.topology;
+    if (!topology || !this.config.migrationEngine?.vmTraffic) return;
+    const flows = (this.vmFlows ??= new Int32Array(2 * this.V).fill(-1));
+    const cap = (this.vmBandwidth[vm] * 1e6) / 8;
+    const now = this.sim.now;
+    this.vmTrafficPath[0] = topology.hostUplink(host);
+    flows[2 * vm] = topology.network.startFlow(now, this.vmTrafficPath, Infinity, cap, 1);
+    this.vmTrafficPath[0] = topology.hostDownlink(host);
+    flows[2 * vm + 1] = topology.network.startFlow(now, this.vmTrafficPath, Infinity, cap, 1);
+  }
+
+  private stopVmTraffic(vm: number): void {
+    const flows = this.vmFlows;
+    if (!flows || !this.topology || flows[2 * vm] < 0) return;
+    const now = this.sim.now;
+    this.topology.network.endFlow(now, flows[2 * vm]);
+    this.topology.network.endFlow(now, flows[2 * vm + 1]);
+    flows[2 * vm] = -1;
+    flows[2 * vm + 1] = -1;
+  }
+
+  private readonly vmTrafficPath = new Int32Array(1);
   /** 1 while a VM that already runs on its target still pulls pages from its source (post-copy). */
   private readonly vmTail: Uint8Array;
   private readonly migrationFigures = { downtimeSum: 0, downtimeMax: 0, switchoverSum: 0, bytes: 0, faults: 0, notConverged: 0, postcopy: 0, completed: 0, lostVcpuSeconds: 0 };
@@ -793,6 +825,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       this.ramInUse[host] += this.vmRam[vm];
       this.vmHost[vm] = host;
       if (this.state[host] === OFF) this.setState(host, ON, 0);
+      this.startVmTraffic(vm, host);
     }
   }
 
@@ -1006,6 +1039,12 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.resident[target].push(vm);
     this.vmHost[vm] = target;
     this.vmTarget[vm] = -1;
+    if (this.vmFlows) {
+      // Its traffic moves with it; the migrations on those NICs get their new shares.
+      this.stopVmTraffic(vm);
+      this.startVmTraffic(vm, target);
+      this.migrationService?.networkChanged();
+    }
     this.migrationsInFlight--;
     if (!this.migrationService) this.migrationTimes.push(now - this.vmMigrationStart[vm]);
     this.reallocate(source);

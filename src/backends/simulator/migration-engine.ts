@@ -28,6 +28,8 @@ export interface MigrationEngineConfig {
   readonly modelName: string;
   /** One-way latency of a NIC link, seconds. */
   readonly nicLatencySeconds: number;
+  /** Whether each VM's own traffic (its bandwidth, in and out) shares the NICs with the migrations. */
+  readonly vmTraffic: boolean;
   readonly racks: { hostsPerRack: number; uplinkBytesPerSecond: number } | undefined;
   /** The engine for one migration; `utilisation` is the VM's CPU utilisation (0..1) when it starts. */
   create(vm: number, latencySeconds: number, utilisation: number, linkBytesPerSecond: number): MigrationProcess;
@@ -101,6 +103,7 @@ export function migrationEngineConfig(migration: RealisticMigration, vms: readon
   return {
     modelName: migration.model,
     nicLatencySeconds: migration.latencyMs / 1000,
+    vmTraffic: migration.vmTraffic,
     racks: migration.racks ? { hostsPerRack: migration.racks.hostsPerRack, uplinkBytesPerSecond: (migration.racks.uplinkMbps * 1e6) / 8 } : undefined,
     strategyFor,
     create(vm, latencySeconds, utilisation, link) {

@@ -47,6 +47,7 @@ export class MigrationService {
   private pendingFlows = new Int32Array(64);
   private pendingCount = 0;
   private draining = false;
+  private advancing = false;
 
   constructor(sim: Simulator, topology: StarTopology, hooks: MigrationServiceHooks, factory: MigrationFactory) {
     this.sim = sim;
@@ -97,6 +98,8 @@ export class MigrationService {
 
   /** Call after changing other flows on the network yourself, so the migrations pick up their new rates. */
   networkChanged(): void {
+    // From inside a hook (the service is advancing a migration), the change is handled when that returns.
+    if (this.advancing) return;
     this.drain(this.sim.now);
   }
 
@@ -114,7 +117,15 @@ export class MigrationService {
     const vm = this.slotVm[slot];
     if (this.slotSwitched[slot] === 0 && process.location === 'destination') {
       this.slotSwitched[slot] = 1;
-      this.hooks.onSwitchover(vm, now);
+      // Hooks may change other flows (the VM's own traffic moves with it): their rate changes are queued and
+      // handled by the drain that follows every advance.
+      const was = this.advancing;
+      this.advancing = true;
+      try {
+        this.hooks.onSwitchover(vm, now);
+      } finally {
+        this.advancing = was;
+      }
     }
     if (process.finished) {
       this.finish(slot, now);
@@ -141,7 +152,13 @@ export class MigrationService {
     this.freeSlots.push(slot);
     this.inFlightCount--;
     this.topology.network.endFlow(now, flow);
-    this.hooks.onComplete(vm, now, process.result());
+    const was = this.advancing;
+    this.advancing = true;
+    try {
+      this.hooks.onComplete(vm, now, process.result());
+    } finally {
+      this.advancing = was;
+    }
   }
 
   private reschedule(slot: number): void {
