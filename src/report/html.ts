@@ -215,5 +215,7 @@ export function embeddedChart(sectionId: string, chart: ChartSpec): Record<strin
       ...(series.color === undefined ? {} : { color: series.color }),
       ...(series.kind === undefined ? {} : { kind: series.kind }),
     })),
+    // Only when set, so pages whose charts are all linear embed exactly the data they did before.
+    ...(chart.yScale === 'log' ? { yScale: 'log' } : {}),
   };
 }

@@ -318,7 +318,7 @@ function bandwidthSections(results: MigrationSweepResults): ReportSection[] {
         overlaps,
       charts: [
         { id: `total-${idPart}`, title: `Total migration time, ${formatDisplayNumber(bandwidthMbit)} Mbit/s`, xLabel, yLabel: 'Total time (s)', x, series: series(total) },
-        { id: `downtime-${idPart}`, title: `Downtime, ${formatDisplayNumber(bandwidthMbit)} Mbit/s`, xLabel, yLabel: 'Downtime (ms)', x, series: series(downtime) },
+        { id: `downtime-${idPart}`, title: `Downtime, ${formatDisplayNumber(bandwidthMbit)} Mbit/s`, xLabel, yLabel: 'Downtime (ms, log scale)', x, series: series(downtime), yScale: 'log' },
       ] satisfies ChartSpec[],
     };
   });

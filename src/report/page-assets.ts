@@ -201,7 +201,7 @@ export const PAGE_SCRIPT = String.raw`
       var options = {
         width: plotWidth(target),
         height: PLOT_HEIGHT,
-        scales: { x: { time: false }, y: { range: yRange } },
+        scales: { x: { time: false }, y: spec.yScale === 'log' ? { distr: 3, log: 10 } : { range: yRange } },
         cursor: { sync: { key: spec.xLabel }, points: { size: 6 } },
         legend: { live: true },
         series: series,
@@ -211,7 +211,11 @@ export const PAGE_SCRIPT = String.raw`
         ],
         hooks: { draw: [function () { drawnIds[spec.id] = true; }] }
       };
-      var columns = [spec.x].concat(spec.series.map(function (line) { return line.values; }));
+      var columns = [spec.x].concat(spec.series.map(function (line) {
+        // A log axis has no place for zero or less: those values are gaps.
+        if (spec.yScale !== 'log') return line.values;
+        return line.values.map(function (value) { return value !== null && value > 0 ? value : null; });
+      }));
       plots.push({ plot: new uPlot(options, columns, target), target: target });
     } catch (error) {
       console.error('Hyperwatt report: chart ' + spec.id + ' failed', error);

@@ -38,6 +38,8 @@ export interface ChartSpec {
   /** Ascending x values. */
   x: ArrayLike<number>;
   series: ChartSeries[];
+  /** `log`: a base-10 y axis, for values spanning decades (values ≤ 0 are drawn as gaps). Default `linear`. */
+  yScale?: 'linear' | 'log';
 }
 
 /** A titled part of the report with optional trusted HTML (shown first) and charts. */

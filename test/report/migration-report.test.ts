@@ -39,6 +39,7 @@ beforeAll(() => {
 
 interface EmbeddedChart {
   id: string;
+  yScale?: string;
   x: number[];
   series: { label: string; values: (number | null)[] }[];
 }
@@ -79,6 +80,9 @@ describe('migration-sweep outputs (no browser)', () => {
       expect(chart.series.map((series) => series.label)).toEqual(['precopy', 'postcopy', 'hybrid after 1 pass']);
     }
     const [total200, downtime200, total1000] = charts;
+    // Downtimes span decades (post-copy's milliseconds, pre-copy's hundreds): a log axis; total time stays linear.
+    expect(downtime200.yScale).toBe('log');
+    expect(total200.yScale).toBeUndefined();
     expect(total200.series[0].values.map((value) => value === null)).toEqual([false, false, true, true]);
     expect(downtime200.series[0].values.map((value) => value === null)).toEqual([false, false, true, true]);
     expect(total1000.series[0].values.every((value) => value !== null)).toBe(true);
