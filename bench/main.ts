@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchKernel } from './kernel.js';
-import { benchConcurrent, benchSixteenGiB } from './migration.js';
+import { benchAggregateThroughput, benchConcurrent, benchSixteenGiB } from './migration.js';
 import { benchNetwork } from './network.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   log('migration …');
   const sixteen = benchSixteenGiB(log);
   const concurrentFigures = benchConcurrent(log);
+  const aggregateThroughput = benchAggregateThroughput(log);
   log('network: max-min sharing with 1,000 concurrent flows …');
   const network = benchNetwork(log);
   const models: Record<string, number> = {};
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     `  PlanetLab LR day, default mode: precopy ${models.precopy_wall_seconds_median.toFixed(3)} s vs cloudsim ${models.cloudsim_wall_seconds_median.toFixed(3)} s ` +
       `simulation wall (median of 3) → ${models.precopy_over_cloudsim.toFixed(2)}× (target < 2×)`,
   );
-  results.migration = { sixteen_gib_precopy: sixteen, concurrent: concurrentFigures, network, planetlab_models: { ...models, target_ratio: 2 } };
+  results.migration = { sixteen_gib_precopy: sixteen, concurrent: concurrentFigures, aggregate_throughput: aggregateThroughput, network, planetlab_models: { ...models, target_ratio: 2 } };
 
   const maxVms = Number(process.env.HYPERWATT_BENCH_MAX_VMS ?? 100_000);
   const sizes = [1_000, 3_000, 10_000, 30_000, 100_000].filter((n) => n <= maxVms);
