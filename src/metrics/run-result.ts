@@ -66,6 +66,10 @@ export interface RunSummary {
   migrations_postcopy?: number;
   /** Guest vCPU-seconds lost to migrations (throttling, downtime, remote faults). */
   migration_lost_vcpu_seconds?: number;
+  /** Hosts that crashed (migration.hostFailures), VMs lost with them or with a failed post-copy, and migrations aborted by a failure (the VM stayed on its source). */
+  host_failures?: number;
+  vms_lost?: number;
+  migrations_aborted?: number;
 }
 
 /**

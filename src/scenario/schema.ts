@@ -176,6 +176,16 @@ const qemuMigrationFields = {
     })
     .optional()
     .describe('group hosts in racks whose uplinks migrations between racks share'),
+  postcopyRecovery: z.boolean().default(false).describe('post-copy: a failed link pauses the VM instead of losing it'),
+  hostFailures: z
+    .array(
+      z.strictObject({
+        atSeconds: z.number().nonnegative().describe('when the host fails, s'),
+        host: z.number().int().nonnegative().describe('host index'),
+      }),
+    )
+    .default([])
+    .describe('hosts that crash for good: their VMs are lost, their migrations fail (docs/models/migration.md)'),
   vmTraffic: z.boolean().default(false).describe("each VM's bandwidth, in and out, as flows that migrations share the NICs with"),
   engine: z.enum(['aggregate', 'page']).default('aggregate').describe('aggregate (expected values, for data centers) or page (page level, small runs)'),
   guest: GuestMemoryBehaviourSchema.default(GuestMemoryBehaviourSchema.parse({})),

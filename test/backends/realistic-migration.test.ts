@@ -135,6 +135,61 @@ describe('VM traffic shares the NICs with migrations, by hand', () => {
   });
 });
 
+describe('host failures, by hand', () => {
+  // The evacuation above (VM 0 moves from host 0 to host 1 at t = 300 s for about 4.6 s), with a crash in the middle.
+  function run(model: 'precopy' | 'postcopy', failure: { atSeconds: number; host: number }) {
+    const migration = MigrationSchema.parse({ model, engine: 'page', hostFailures: [failure], guest: { dirtyPagesPerSecondPerVcpu: 0 } });
+    if (migration.model === 'cloudsim') throw new Error('unreachable');
+    const vms = [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 }));
+    const g5 = specPowerModel('g5', g5Watts, 'exact');
+    return new FluidDataCenter({
+      hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
+      vms,
+      utilisation: new Float64Array(2 * 288).fill(0.1),
+      samplesPerVm: 288,
+      sampleIntervalSeconds: 300,
+      schedulingIntervalSeconds: 300,
+      durationSeconds: 86_400,
+      allocation: { kind: 'migration', detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }), selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')) },
+      energy: 'utilisation',
+      migration: cloudSimMigrationModel(0.5, 0.1),
+      migrationEngine: migrationEngineConfig(migration, vms, 1),
+      powerStates: { kind: 'instant' },
+      checkInvariants: true,
+    }).run().summary;
+  }
+
+  it('the target crashes during pre-copy: the migration aborts, VM 0 stays on host 0, VM 1 dies with host 1', () => {
+    const summary = run('precopy', { atSeconds: 302, host: 1 });
+    expect(summary.host_failures).toBe(1);
+    expect(summary.migrations_aborted).toBe(1);
+    expect(summary.vms_lost).toBe(1);
+    expect(summary.migrations).toBe(1); // nowhere left to go
+    expect(summary.migrations_completed).toBe(0);
+    // Host 0 runs VM 0 all day; host 1 ran VM 1 until it crashed (the reservation for VM 0 costs no CPU).
+    expect(summary.energy_kwh).toBeCloseTo((power(300) * 86_400 + power(300) * 302) / 3.6e6, 9);
+  });
+
+  it('the source crashes during pre-copy: VM 0 dies with it, VM 1 runs on', () => {
+    const summary = run('precopy', { atSeconds: 302, host: 0 });
+    expect(summary.vms_lost).toBe(1);
+    expect(summary.migrations_aborted).toBe(0);
+    expect(summary.energy_kwh).toBeCloseTo((power(300) * 302 + power(300) * 86_400) / 3.6e6, 9);
+  });
+
+  it('the source crashes during the post-copy tail: VM 0, already on host 1, is lost for want of its pages', () => {
+    const summary = run('postcopy', { atSeconds: 301, host: 0 });
+    expect(summary.vms_lost).toBe(1);
+    expect(summary.migrations_completed).toBe(0);
+  });
+
+  it("a crash with nothing migrating loses the host's VMs only", () => {
+    const summary = run('precopy', { atSeconds: 3600, host: 1 });
+    expect(summary.migrations_completed).toBe(1); // the evacuation of host 0 onto host 1 finished long before
+    expect(summary.vms_lost).toBe(2); // both VMs were on host 1
+  });
+});
+
 describe('every realistic model on a randomised data center', () => {
   function config(model: string, selection: 'mmt' | 'mpc'): FluidConfig {
     const random = new RandomStream(3, 'dc');
@@ -183,6 +238,29 @@ describe('every realistic model on a randomised data center', () => {
       if (model === 'precopy' || model === 'stop-and-copy') expect(a.remote_faults).toBe(0);
     });
   }
+
+  it('host failures: every VM is in one place or reported lost, migrations fail as the engines say, deterministically', () => {
+    for (const model of ['precopy', 'postcopy', 'hybrid']) {
+      const base = config(model, 'mmt');
+      const migration = MigrationSchema.parse({
+        model,
+        postcopyRecovery: true,
+        guest: { dirtyPagesPerSecondPerVcpu: 20000 },
+        hostFailures: [
+          { atSeconds: 1500, host: 3 },
+          { atSeconds: 4000, host: 17 },
+          { atSeconds: 9000, host: 30 },
+        ],
+      });
+      if (migration.model === 'cloudsim') throw new Error('unreachable');
+      const withFailures: FluidConfig = { ...base, migrationEngine: migrationEngineConfig(migration, base.vms, 1) };
+      const a = new FluidDataCenter(withFailures).run().summary; // checkInvariants: after every event
+      const b = new FluidDataCenter({ ...withFailures, migrationEngine: migrationEngineConfig(migration, base.vms, 1) }).run().summary;
+      expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+      expect(a.host_failures).toBe(3);
+      expect(a.vms_lost).toBeGreaterThan(0);
+    }
+  });
 
   it('mpc picks differently from mmt when VMs write hard', () => {
     const mmt = new FluidDataCenter(config('precopy', 'mmt')).run().summary;

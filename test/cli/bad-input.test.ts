@@ -169,6 +169,12 @@ describe.concurrent('--set', () => {
     await expectRejected(scenario, ['migration model "precopy" needs mode: default'], { extra: ['--set', 'mode=cloudsim-3.0.3', '--set', 'migration={"model":"precopy"}'] });
   });
 
+  it('a host failure on a host the scenario does not have', async () => {
+    await expectRejected(scenario, ['migration.hostFailures[0].host: no host 999'], {
+      extra: ['--set', 'mode=default', '--set', 'migration={"model":"precopy","hostFailures":[{"atSeconds":60,"host":999}]}'],
+    });
+  });
+
   it('a bad migration.guest field: unknown key listing the valid ones; a negative rate', async () => {
     await expectRejected(scenario, ['migration.guest: unknown key "dirtyRate"', 'dirtyPagesPerSecondPerVcpu'], {
       extra: ['--set', 'mode=default', '--set', 'migration={"model":"postcopy","guest":{"dirtyRate":5}}'],

@@ -98,6 +98,8 @@ const OFF = 0;
 const BOOTING = 1;
 const ON = 2;
 const SHUTTING_DOWN = 3;
+/** Crashed for good: draws nothing, takes nothing, never wakes. */
+const FAILED = 4;
 
 /** Values per host in `room`. */
 const ROOM_STRIDE = 4;
@@ -298,6 +300,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.sim.on(SHUTDOWN_DONE, (host) => this.onShutdownDone(host));
     this.sim.on(IDLE_TIMEOUT, (host, generation) => this.onIdleTimeout(host, generation));
     this.vmTail = new Uint8Array(V);
+    this.vmLost = new Uint8Array(V);
     const engine = config.migrationEngine;
     if (engine) {
       let fastest = 0;
@@ -323,6 +326,11 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         },
         (vm, source, target, latency) => engine.create(vm, latency, this.vmUtilisation(vm), this.linkBytesPerSecond(source, target)),
       );
+      const hostFailure = this.sim.defineKind('host-failure', (index) => this.onHostFailure(index));
+      engine.hostFailures.forEach((failure, index) => {
+        if (!(Number.isInteger(failure.host) && failure.host >= 0 && failure.host < H)) throw new RangeError(`host failure ${index}: no host ${failure.host} (hosts 0–${H - 1})`);
+        if (failure.atSeconds < config.durationSeconds) this.sim.scheduleAt(failure.atSeconds, hostFailure, index);
+      });
     }
   }
 
@@ -360,7 +368,96 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private readonly vmTrafficPath = new Int32Array(1);
   /** 1 while a VM that already runs on its target still pulls pages from its source (post-copy). */
   private readonly vmTail: Uint8Array;
-  private readonly migrationFigures = { downtimeSum: 0, downtimeMax: 0, switchoverSum: 0, bytes: 0, faults: 0, notConverged: 0, postcopy: 0, completed: 0, lostVcpuSeconds: 0 };
+  private readonly migrationFigures = {
+    downtimeSum: 0,
+    downtimeMax: 0,
+    switchoverSum: 0,
+    bytes: 0,
+    faults: 0,
+    notConverged: 0,
+    postcopy: 0,
+    completed: 0,
+    lostVcpuSeconds: 0,
+    aborted: 0,
+    lost: 0,
+    hostFailures: 0,
+  };
+  /** 1 for a VM that died with a failure (it is in no list any more). */
+  private readonly vmLost: Uint8Array;
+
+  /** A migration that failed before the switch-over: the VM stays where it runs, its target's reservation goes. */
+  private abortMigration(vm: number, now: number): void {
+    const source = this.vmHost[vm];
+    const target = this.vmTarget[vm];
+    this.integrate(source, now);
+    this.integrate(target, now);
+    this.integrateVm(vm, now);
+    const arriving = this.incoming[target];
+    arriving.splice(arriving.indexOf(vm), 1);
+    this.ramInUse[target] -= this.vmRam[vm];
+    this.vmTarget[vm] = -1;
+    this.migrationsInFlight--;
+    this.migrationFigures.aborted++;
+    // Planned back onto the host it never left.
+    this.uncommit(vm, target);
+    this.commit(vm, source);
+    this.reallocate(source);
+    if (this.state[target] !== FAILED) {
+      this.reallocate(target);
+      this.maybeIdle(target, now);
+    }
+  }
+
+  /** A VM that died (its host crashed, or a failure during post-copy): it leaves the data center for good. */
+  private loseVm(vm: number, now: number): void {
+    const host = this.vmHost[vm];
+    const target = this.vmTarget[vm];
+    this.integrate(host, now);
+    this.integrateVm(vm, now);
+    const list = this.resident[host];
+    list.splice(list.indexOf(vm), 1);
+    this.ramInUse[host] -= this.vmRam[vm];
+    if (target >= 0) {
+      // Lost before its switch-over (the source crashed): the target's reservation goes too.
+      this.integrate(target, now);
+      const arriving = this.incoming[target];
+      arriving.splice(arriving.indexOf(vm), 1);
+      this.ramInUse[target] -= this.vmRam[vm];
+      this.vmTarget[vm] = -1;
+      this.migrationsInFlight--;
+    }
+    const planned = this.vmPlanned[vm];
+    if (planned >= 0) this.uncommit(vm, planned);
+    this.stopVmTraffic(vm);
+    this.vmHost[vm] = -1;
+    this.vmLost[vm] = 1;
+    this.vmDemand[vm] = 0;
+    this.vmAllocated[vm] = 0;
+    this.migrationFigures.lost++;
+    for (const h of target >= 0 ? [host, target] : [host]) {
+      if (this.state[h] === FAILED) continue;
+      this.reallocate(h);
+      this.maybeIdle(h, now);
+    }
+  }
+
+  /** A host crashes for good: its migrations fail, the VMs on it are lost, VMs planned onto it stay where they are. */
+  private onHostFailure(index: number): void {
+    const now = this.sim.now;
+    const host = this.config.migrationEngine!.hostFailures[index].host;
+    if (this.state[host] === FAILED) return;
+    this.integrate(host, now);
+    this.migrationService!.failHost(host);
+    for (const vm of [...this.resident[host]]) this.loseVm(vm, now);
+    for (const vm of [...this.committed[host]]) {
+      // Planned for a host that was booting and never took it: back to where it runs.
+      this.uncommit(vm, host);
+      this.commit(vm, this.vmHost[vm]);
+    }
+    this.migrationFigures.hostFailures++;
+    this.setState(host, FAILED, now);
+    if (this.config.checkInvariants) this.assertInvariants();
+  }
 
   /** A migration's rate before sharing: the slower NIC of the two hosts, bytes/s. */
   private linkBytesPerSecond(source: number, target: number): number {
@@ -369,8 +466,15 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
 
   /** The engine's end of a migration: its lost guest work joins the migration shortfall (PDM). */
   private onMigrationComplete(vm: number, now: number, result: LiveMigrationResult): void {
-    if (result.outcome !== 'completed') throw new Error(`internal: migration of VM ${vm} ended ${result.outcome} (${result.note})`);
     this.vmTail[vm] = 0;
+    if (result.outcome === 'aborted') {
+      this.abortMigration(vm, now);
+      return;
+    }
+    if (result.outcome === 'lost') {
+      this.loseVm(vm, now);
+      return;
+    }
     const f = this.migrationFigures;
     f.completed++;
     f.downtimeSum += result.downtimeSeconds;
@@ -616,6 +720,10 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   }
 
   private updatePower(host: number): void {
+    if (this.state[host] === FAILED) {
+      this.hostPower[host] = 0;
+      return;
+    }
     if (this.config.energy === 'max-power') {
       this.hostPower[host] = this.power[host].maxPowerWatts;
       return;
@@ -633,6 +741,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         break;
       case SHUTTING_DOWN:
         this.hostPower[host] = states.kind === 'realistic' ? states.shutdownWatts : 0;
+        break;
+      case FAILED:
+        this.hostPower[host] = 0;
         break;
     }
   }
@@ -686,6 +797,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   }
 
   private onShutdownDone(host: number): void {
+    if (this.state[host] === FAILED) return; // crashed while shutting down
     this.setState(host, OFF, this.sim.now);
     // A placement may have chosen this host while it was shutting down: boot it again.
     if (this.committed[host].length > 0) this.wake(host);
@@ -704,6 +816,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   }
 
   private onBootDone(host: number): void {
+    if (this.state[host] === FAILED) return; // crashed while booting
     const now = this.sim.now;
     this.setState(host, ON, now);
     // Migrations planned to this host start now.
@@ -1084,11 +1197,14 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       if (committedRam > this.ram[h] + 1e-6) throw new Error(`invariant: host ${h} has ${committedRam} MiB committed of ${this.ram[h]}`);
       if (Math.abs(committedRam - this.committedRam[h]) > 1e-6) throw new Error(`invariant: host ${h} committed RAM sum drifted`);
       if (Math.abs(committedDemand - this.committedDemand[h]) > 1e-6 * Math.max(1, committedDemand)) throw new Error(`invariant: host ${h} committed demand sum drifted`);
-      if ((this.resident[h].length > 0 || this.incoming[h].length > 0) && this.state[h] === OFF) throw new Error(`invariant: host ${h} is off with VMs`);
+      if ((this.resident[h].length > 0 || this.incoming[h].length > 0) && (this.state[h] === OFF || this.state[h] === FAILED)) throw new Error(`invariant: host ${h} is off with VMs`);
+      if (this.state[h] === FAILED && this.committed[h].length > 0) throw new Error(`invariant: VMs planned onto failed host ${h}`);
     }
     for (let vm = 0; vm < this.V; vm++) {
-      if (residentCount[vm] !== 1) throw new Error(`invariant: VM ${vm} resident on ${residentCount[vm]} hosts`);
-      if (committedCount[vm] !== 1) throw new Error(`invariant: VM ${vm} committed to ${committedCount[vm]} hosts`);
+      // A lost VM is nowhere; every other VM is in exactly one place (never two, never silently dropped).
+      const places = this.vmLost[vm] === 1 ? 0 : 1;
+      if (residentCount[vm] !== places) throw new Error(`invariant: VM ${vm} resident on ${residentCount[vm]} hosts`);
+      if (committedCount[vm] !== places) throw new Error(`invariant: VM ${vm} committed to ${committedCount[vm]} hosts`);
       const target = this.vmTarget[vm];
       if (target >= 0 && !this.incoming[target].includes(vm)) throw new Error(`invariant: VM ${vm} migrating to ${target} but not arriving there`);
     }
@@ -1141,7 +1257,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     for (let vm = 0; vm < this.V; vm++) {
       const base = vm * samples;
       const u1 = data[base + i1];
-      const utilisation = fraction === 0 ? u1 : u1 + (data[base + i2] - u1) * fraction;
+      // A lost VM asks for nothing any more (its trace goes on without it).
+      const utilisation = this.vmLost[vm] === 1 ? 0 : fraction === 0 ? u1 : u1 + (data[base + i2] - u1) * fraction;
       this.vmDemand[vm] = utilisation * this.vmMips[vm] * this.vmPes[vm];
       this.history[vm * HISTORY_LENGTH + head] = utilisation;
     }
@@ -1212,6 +1329,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       migrations_not_converged: f.notConverged,
       migrations_postcopy: f.postcopy,
       migration_lost_vcpu_seconds: f.lostVcpuSeconds,
+      host_failures: f.hostFailures,
+      vms_lost: f.lost,
+      migrations_aborted: f.aborted,
     };
   }
 

@@ -30,6 +30,8 @@ export interface MigrationEngineConfig {
   readonly nicLatencySeconds: number;
   /** Whether each VM's own traffic (its bandwidth, in and out) shares the NICs with the migrations. */
   readonly vmTraffic: boolean;
+  /** Hosts that crash for good, and when. */
+  readonly hostFailures: readonly { atSeconds: number; host: number }[];
   readonly racks: { hostsPerRack: number; uplinkBytesPerSecond: number } | undefined;
   /** The engine for one migration; `utilisation` is the VM's CPU utilisation (0..1) when it starts. */
   create(vm: number, latencySeconds: number, utilisation: number, linkBytesPerSecond: number): MigrationProcess;
@@ -59,6 +61,7 @@ export function migrationEngineConfig(migration: RealisticMigration, vms: readon
     timeLimitSeconds: migration.timeLimitSeconds,
     // A data center cannot leave a VM half-moved: at the time limit the rest is copied with the VM stopped.
     onTimeLimit: 'stop-and-copy',
+    postcopyRecovery: migration.postcopyRecovery,
   });
   const byStrategy = new Map<MigrationStrategy, LiveMigrationParameters>();
   const parametersFor = (strategy: MigrationStrategy): LiveMigrationParameters => {
@@ -104,6 +107,7 @@ export function migrationEngineConfig(migration: RealisticMigration, vms: readon
     modelName: migration.model,
     nicLatencySeconds: migration.latencyMs / 1000,
     vmTraffic: migration.vmTraffic,
+    hostFailures: migration.hostFailures,
     racks: migration.racks ? { hostsPerRack: migration.racks.hostsPerRack, uplinkBytesPerSecond: (migration.racks.uplinkMbps * 1e6) / 8 } : undefined,
     strategyFor,
     create(vm, latencySeconds, utilisation, link) {

@@ -48,6 +48,12 @@ export function runBuilt(scenario: Scenario, built: BuiltScenario, start = perfo
 function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOptions) {
   const policy = scenario.policy;
   const migration = scenario.migration;
+  if (migration.model !== 'cloudsim') {
+    const problems = migration.hostFailures.flatMap((failure, i) =>
+      failure.host < built.hosts.length ? [] : [`migration.hostFailures[${i}].host: no host ${failure.host} (the scenario has hosts 0–${built.hosts.length - 1})`],
+    );
+    if (problems.length > 0) throw new UserError(`${scenario.name}: ${problems.join('; ')}`);
+  }
   const engine = new FluidDataCenter({
     hosts: built.hosts.map((h) => ({ cores: h.cores, mipsPerCore: h.mipsPerCore, ramMiB: h.ramMiB, bandwidthMbps: h.bandwidthMbps, power: h.power })),
     vms: built.vms.map((v) => ({ mips: v.mips, pes: v.pes, ramMiB: v.ramMiB, bandwidthMbps: v.bandwidthMbps })),

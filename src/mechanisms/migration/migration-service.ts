@@ -37,6 +37,8 @@ export class MigrationService {
   private slotGeneration = new Int32Array(16);
   private slotSwitched = new Uint8Array(16);
   private slotCap = new Float64Array(16);
+  private slotSource = new Int32Array(16);
+  private slotTarget = new Int32Array(16);
   private readonly freeSlots: number[] = [];
   /** Flow id → slot (−1: not a migration's flow). */
   private flowSlot = new Int32Array(64).fill(-1);
@@ -80,6 +82,8 @@ export class MigrationService {
     const process = this.factory(vm, source, target, latency);
     this.processes[slot] = process;
     this.slotVm[slot] = vm;
+    this.slotSource[slot] = source;
+    this.slotTarget[slot] = target;
     this.slotSwitched[slot] = 0;
     this.slotByVm.set(vm, slot);
     this.inFlightCount++;
@@ -93,6 +97,28 @@ export class MigrationService {
     this.slotFlow[slot] = flow;
     process.start(now, this.topology.network.rate(flow));
     this.reschedule(slot);
+    this.drain(now);
+  }
+
+  /**
+   * Host `host` crashes now: every migration from it fails as a source failure, every one to it as a destination
+   * failure (the engines decide the outcome: aborted, the VM still on its source, or lost); each one's end is
+   * reported through `onComplete`.
+   */
+  failHost(host: number): void {
+    const now = this.sim.now;
+    for (let slot = 0; slot < this.processes.length; slot++) {
+      const process = this.processes[slot];
+      if (process === undefined) continue;
+      const source = this.slotSource[slot];
+      const target = this.slotTarget[slot];
+      if (source !== host && target !== host) continue;
+      // Up to now first, reporting a switch-over or an end that falls at this very instant.
+      this.advance(slot, now);
+      if (this.processes[slot] !== process) continue;
+      process.fail(now, source === host ? 'source' : 'destination');
+      this.finish(slot, now);
+    }
     this.drain(now);
   }
 
@@ -211,6 +237,8 @@ export class MigrationService {
       this.slotGeneration = grow(this.slotGeneration, new Int32Array(size));
       this.slotSwitched = grow(this.slotSwitched, new Uint8Array(size));
       this.slotCap = grow(this.slotCap, new Float64Array(size));
+      this.slotSource = grow(this.slotSource, new Int32Array(size));
+      this.slotTarget = grow(this.slotTarget, new Int32Array(size));
     }
     return slot;
   }
