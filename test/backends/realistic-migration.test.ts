@@ -26,6 +26,44 @@ function power(mips: number): number {
 }
 const MiB = 1024 * 1024;
 
+/** Two G5 hosts, two 2 × 1500 MIPS VMs of 613 MiB at 10 % (engines.test.ts's evacuation), with `migration`. */
+function twoHostEvacuation(migration: ReturnType<typeof MigrationSchema.parse>): FluidConfig {
+  if (migration.model === 'cloudsim') throw new Error('a realistic model is needed');
+  const vms = [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 }));
+  const g5 = specPowerModel('g5', g5Watts, 'exact');
+  return {
+    hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
+    vms,
+    utilisation: new Float64Array(2 * 288).fill(0.1),
+    samplesPerVm: 288,
+    sampleIntervalSeconds: 300,
+    schedulingIntervalSeconds: 300,
+    durationSeconds: 86_400,
+    allocation: { kind: 'migration', detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }), selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')) },
+    energy: 'utilisation',
+    migration: cloudSimMigrationModel(0.5, 0.1),
+    migrationEngine: migrationEngineConfig(migration, vms, 1),
+    powerStates: { kind: 'instant' },
+    checkInvariants: true,
+  };
+}
+
+/** The migrating VM's memory as migrationEngineConfig builds it from the defaults, writing nothing. */
+const IDLE_613_MIB = {
+  ramBytes: 613 * MiB,
+  pageBytes: 4096,
+  usedBytes: 0.9 * 613 * MiB,
+  writableBytes: 0.25 * 613 * MiB,
+  writeRatePagesPerSecond: 0,
+  writePattern: { kind: 'uniform' as const },
+  changedBytesPerWrite: 64,
+  touchRatePagesPerSecond: 10000,
+  touchSequentialProbability: 0.5,
+  touchHotFraction: 0.9,
+  touchHotBytes: 0,
+  vcpus: 2,
+};
+
 describe('an underload evacuation with a pre-copy engine, by hand', () => {
   // As in engines.test.ts: two G5 hosts, two 2 × 1500 MIPS VMs of 613 MiB at 10 % (300 MIPS) on different hosts; at
   // t = 300 s host 0's VM moves to host 1. Its guest writes nothing, so pre-copy sends its data (90 % of the RAM) and
@@ -33,41 +71,10 @@ describe('an underload evacuation with a pre-copy engine, by hand', () => {
   // host 0 serves the VM until the switch-over, host 1 from then on.
   for (const engine of ['page', 'aggregate'] as const) {
     it(`${engine} engine: energy and migration time follow the engine's duration`, () => {
-      const migration = MigrationSchema.parse({ model: 'precopy', engine, guest: { dirtyPagesPerSecondPerVcpu: 0 } });
-      if (migration.model === 'cloudsim') throw new Error('unreachable');
-      const vms = [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 }));
-      const g5 = specPowerModel('g5', g5Watts, 'exact');
-      const config: FluidConfig = {
-        hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
-        vms,
-        utilisation: new Float64Array(2 * 288).fill(0.1),
-        samplesPerVm: 288,
-        sampleIntervalSeconds: 300,
-        schedulingIntervalSeconds: 300,
-        durationSeconds: 86_400,
-        allocation: { kind: 'migration', detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }), selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')) },
-        energy: 'utilisation',
-        migration: cloudSimMigrationModel(0.5, 0.1),
-        migrationEngine: migrationEngineConfig(migration, vms, 1),
-        powerStates: { kind: 'instant' },
-        checkInvariants: true,
-      };
+      const config = twoHostEvacuation(MigrationSchema.parse({ model: 'precopy', engine, guest: { dirtyPagesPerSecondPerVcpu: 0 } }));
       const { summary } = new FluidDataCenter(config).run();
       // The same migration alone on the same path, with the page-level engine.
-      const memory = {
-        ramBytes: 613 * MiB,
-        pageBytes: 4096,
-        usedBytes: 0.9 * 613 * MiB,
-        writableBytes: 0.25 * 613 * MiB,
-        writeRatePagesPerSecond: 0,
-        writePattern: { kind: 'uniform' as const },
-        changedBytesPerWrite: 64,
-        touchRatePagesPerSecond: 10000,
-        touchSequentialProbability: 0.5,
-        touchHotFraction: 0.9,
-        touchHotBytes: 0,
-        vcpus: 2,
-      };
+      const memory = IDLE_613_MIB;
       const alone = runAlone(
         new LiveMigration(memory, { ...QEMU_DEFAULTS, onTimeLimit: 'stop-and-copy' }, 0.0002, new RandomStream(1, 'x')),
         { bandwidthBytesPerSecond: 125e6, latencySeconds: 0.0002 },
@@ -93,39 +100,8 @@ describe('VM traffic shares the NICs with migrations, by hand', () => {
   it('each VM sends and receives its 100 Mbit/s: the migration gets the other 900 of both NICs', () => {
     // The evacuation above with vmTraffic on: VM 0 sends 12.5 MB/s out of host 0 and VM 1 receives 12.5 MB/s on
     // host 1 (flows capped at their bandwidth), so max-min sharing leaves the migration 125 − 12.5 = 112.5 MB/s.
-    const migration = MigrationSchema.parse({ model: 'precopy', engine: 'page', vmTraffic: true, guest: { dirtyPagesPerSecondPerVcpu: 0 } });
-    if (migration.model === 'cloudsim') throw new Error('unreachable');
-    const vms = [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 }));
-    const g5 = specPowerModel('g5', g5Watts, 'exact');
-    const { summary } = new FluidDataCenter({
-      hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
-      vms,
-      utilisation: new Float64Array(2 * 288).fill(0.1),
-      samplesPerVm: 288,
-      sampleIntervalSeconds: 300,
-      schedulingIntervalSeconds: 300,
-      durationSeconds: 86_400,
-      allocation: { kind: 'migration', detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }), selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')) },
-      energy: 'utilisation',
-      migration: cloudSimMigrationModel(0.5, 0.1),
-      migrationEngine: migrationEngineConfig(migration, vms, 1),
-      powerStates: { kind: 'instant' },
-      checkInvariants: true,
-    }).run();
-    const memory = {
-      ramBytes: 613 * MiB,
-      pageBytes: 4096,
-      usedBytes: 0.9 * 613 * MiB,
-      writableBytes: 0.25 * 613 * MiB,
-      writeRatePagesPerSecond: 0,
-      writePattern: { kind: 'uniform' as const },
-      changedBytesPerWrite: 64,
-      touchRatePagesPerSecond: 10000,
-      touchSequentialProbability: 0.5,
-      touchHotFraction: 0.9,
-      touchHotBytes: 0,
-      vcpus: 2,
-    };
+    const { summary } = new FluidDataCenter(twoHostEvacuation(MigrationSchema.parse({ model: 'precopy', engine: 'page', vmTraffic: true, guest: { dirtyPagesPerSecondPerVcpu: 0 } }))).run();
+    const memory = IDLE_613_MIB;
     const alone = runAlone(new LiveMigration(memory, { ...QEMU_DEFAULTS, onTimeLimit: 'stop-and-copy' }, 0.0002, new RandomStream(1, 'x')), {
       bandwidthBytesPerSecond: 125e6 - 12.5e6,
       latencySeconds: 0.0002,
@@ -138,25 +114,7 @@ describe('VM traffic shares the NICs with migrations, by hand', () => {
 describe('host failures, by hand', () => {
   // The evacuation above (VM 0 moves from host 0 to host 1 at t = 300 s for about 4.6 s), with a crash in the middle.
   function run(model: 'precopy' | 'postcopy', failure: { atSeconds: number; host: number }) {
-    const migration = MigrationSchema.parse({ model, engine: 'page', hostFailures: [failure], guest: { dirtyPagesPerSecondPerVcpu: 0 } });
-    if (migration.model === 'cloudsim') throw new Error('unreachable');
-    const vms = [0, 1].map(() => ({ mips: 1500, pes: 2, ramMiB: 613, bandwidthMbps: 100 }));
-    const g5 = specPowerModel('g5', g5Watts, 'exact');
-    return new FluidDataCenter({
-      hosts: [0, 1].map(() => ({ cores: 2, mipsPerCore: 2660, ramMiB: 4096, bandwidthMbps: 1000, power: g5 })),
-      vms,
-      utilisation: new Float64Array(2 * 288).fill(0.1),
-      samplesPerVm: 288,
-      sampleIntervalSeconds: 300,
-      schedulingIntervalSeconds: 300,
-      durationSeconds: 86_400,
-      allocation: { kind: 'migration', detector: createOverloadDetector({ name: 'thr', threshold: 0.8 }), selector: createVmSelector({ name: 'mmt' }, new RandomStreams(1).get('vm-selection')) },
-      energy: 'utilisation',
-      migration: cloudSimMigrationModel(0.5, 0.1),
-      migrationEngine: migrationEngineConfig(migration, vms, 1),
-      powerStates: { kind: 'instant' },
-      checkInvariants: true,
-    }).run().summary;
+    return new FluidDataCenter(twoHostEvacuation(MigrationSchema.parse({ model, engine: 'page', hostFailures: [failure], guest: { dirtyPagesPerSecondPerVcpu: 0 } }))).run().summary;
   }
 
   it('the target crashes during pre-copy: the migration aborts, VM 0 stays on host 0, VM 1 dies with host 1', () => {
