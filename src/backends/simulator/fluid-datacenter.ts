@@ -301,6 +301,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.sim.on(IDLE_TIMEOUT, (host, generation) => this.onIdleTimeout(host, generation));
     this.vmTail = new Uint8Array(V);
     this.vmLost = new Uint8Array(V);
+    this.prediction = new Float64Array(V);
+    this.predictionLink = new Float64Array(V);
+    this.predictionEpoch = new Float64Array(V).fill(-1);
     const engine = config.migrationEngine;
     if (engine) {
       let fastest = 0;
@@ -384,6 +387,10 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   };
   /** 1 for a VM that died with a failure (it is in no list any more). */
   private readonly vmLost: Uint8Array;
+  /** The planner's estimate per VM, the link rate and the demand epoch (historyEpoch) it was made for. */
+  private readonly prediction: Float64Array;
+  private readonly predictionLink: Float64Array;
+  private readonly predictionEpoch: Float64Array;
 
   /** A migration that failed before the switch-over: the VM stays where it runs, its target's reservation goes. */
   private abortMigration(vm: number, now: number): void {
@@ -648,7 +655,16 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     request.sourceBandwidthMbps = this.bandwidth[source];
     request.targetBandwidthMbps = this.bandwidth[target];
     const engine = this.config.migrationEngine;
-    if (engine) return engine.predictSeconds(vm, this.vmUtilisation(vm), this.linkBytesPerSecond(source, target));
+    if (engine) {
+      // Planning asks for the same VM many times between two ticks; its demand only changes at ticks.
+      const link = this.linkBytesPerSecond(source, target);
+      if (this.predictionEpoch[vm] === this.historyEpoch && this.predictionLink[vm] === link) return this.prediction[vm];
+      const seconds = engine.predictSeconds(vm, this.vmUtilisation(vm), link);
+      this.prediction[vm] = seconds;
+      this.predictionLink[vm] = link;
+      this.predictionEpoch[vm] = this.historyEpoch;
+      return seconds;
+    }
     return this.config.migration.durationSeconds(request);
   }
 
@@ -1227,6 +1243,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     const allocation = this.config.allocation;
     if (allocation.kind === 'migration' && now > 0) {
       const plan = this.consolidate(allocation.detector, allocation.selector);
+      // The round's migrations share the network: one re-solve for all of their flows (see FlowNetwork.beginBatch).
+      this.migrationService?.beginBatch();
       for (let i = 0; i < plan.length; i += 2) {
         const vm = plan[i];
         const target = plan[i + 1];
@@ -1234,6 +1252,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         if (this.state[target] === ON) this.startMigration(vm, target);
         // A booting target: the migration starts when the boot completes (onBootDone).
       }
+      this.migrationService?.endBatch();
     }
     if (now > 0) this.sample(now);
     this.config.onProgress?.(now / this.config.durationSeconds);

@@ -122,6 +122,20 @@ export class MigrationService {
     this.drain(now);
   }
 
+  /**
+   * Starts a batch: migrations started until {@link endBatch} (at this same instant) get their flows' rates in one
+   * re-solve of the network at the end, instead of one each (a consolidation round starts many at once). They
+   * start at rate 0 and receive their rates when the batch ends.
+   */
+  beginBatch(): void {
+    this.topology.network.beginBatch(this.sim.now);
+  }
+
+  endBatch(): void {
+    this.topology.network.endBatch(this.sim.now);
+    this.drain(this.sim.now);
+  }
+
   /** Call after changing other flows on the network yourself, so the migrations pick up their new rates. */
   networkChanged(): void {
     // From inside a hook (the service is advancing a migration), the change is handled when that returns.

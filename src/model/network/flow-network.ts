@@ -281,6 +281,7 @@ export class FlowNetwork {
    * @param capacityBytesPerSecond new capacity, bytes per second; finite, ≥ 0 (0 stops every flow crossing it).
    */
   setLinkCapacity(nowSeconds: number, link: number, capacityBytesPerSecond: number): void {
+    this.assertNotBatching('setLinkCapacity');
     this.beginChange(nowSeconds, 'setLinkCapacity');
     this.assertLink(link, 'setLinkCapacity');
     if (!(capacityBytesPerSecond >= 0 && capacityBytesPerSecond < Infinity)) {
@@ -336,7 +337,8 @@ export class FlowNetwork {
    *   peak number of concurrent flows; use {@link flowGeneration} to tell a reused id from its earlier flow.
    */
   startFlow(nowSeconds: number, path: ArrayLike<number>, sizeBytes: number, capBytesPerSecond = Infinity, pathLength: number = path.length): number {
-    this.beginChange(nowSeconds, 'startFlow');
+    if (this.batching) this.assertBatchTime(nowSeconds, 'startFlow');
+    else this.beginChange(nowSeconds, 'startFlow');
     if (!(sizeBytes >= 0)) throw new RangeError(`FlowNetwork.startFlow: sizeBytes must be ≥ 0 (Infinity for backlogged), got ${sizeBytes}`);
     if (!(capBytesPerSecond >= 0)) {
       throw new RangeError(`FlowNetwork.startFlow: capBytesPerSecond must be ≥ 0 (Infinity for none), got ${capBytesPerSecond}`);
@@ -401,6 +403,16 @@ export class FlowNetwork {
       this.completionInsert(flow);
     }
 
+    if (this.batching) {
+      // Rate 0 until endBatch solves every flow of the batch at once.
+      if (this.batchFlowCount === this.batchFlows.length) {
+        const grown = new Int32Array(this.batchFlows.length * 2);
+        grown.set(this.batchFlows);
+        this.batchFlows = grown;
+      }
+      this.batchFlows[this.batchFlowCount++] = flow;
+      return flow;
+    }
     if (capBytesPerSecond <= spareForCap) {
       // Fast path: the flow gets its whole cap from spare capacity. The other flows keep their rates and
       // their max-min certificates: a flow's bottleneck is a full link, and this flow crosses none (every
@@ -428,6 +440,7 @@ export class FlowNetwork {
    * free for reuse, so read {@link transferredBytes} before ending it if you need it.
    */
   endFlow(nowSeconds: number, flow: number): void {
+    this.assertNotBatching('endFlow');
     this.beginChange(nowSeconds, 'endFlow');
     this.assertFlow(flow, 'endFlow');
     const rate = this.flowRates[flow];
@@ -491,6 +504,7 @@ export class FlowNetwork {
    * @param capBytesPerSecond the new limit, bytes per second, ≥ 0; `Infinity` for none.
    */
   setFlowCap(nowSeconds: number, flow: number, capBytesPerSecond: number): void {
+    this.assertNotBatching('setFlowCap');
     this.beginChange(nowSeconds, 'setFlowCap');
     this.assertFlow(flow, 'setFlowCap');
     if (!(capBytesPerSecond >= 0)) {
@@ -684,6 +698,62 @@ export class FlowNetwork {
   /** Number of valid entries in {@link changedFlows}. */
   get changedFlowCount(): number {
     return this.changedFlowCountValue;
+  }
+
+  /**
+   * Starts a batch at `nowSeconds`: the flows started until {@link endBatch} get rate 0 and are solved together
+   * at the end, in one re-solve of everything they touch, instead of one per start. Many migrations start at the
+   * same instant (a consolidation round); one by one, each start re-solves a component that grows with every
+   * flow — quadratic work. Only `startFlow` (at the same time) may happen inside a batch.
+   */
+  beginBatch(nowSeconds: number): void {
+    this.assertNotBatching('beginBatch');
+    this.beginChange(nowSeconds, 'beginBatch');
+    this.batching = true;
+    this.batchFlowCount = 0;
+  }
+
+  /** Solves the flows started since {@link beginBatch} (a full re-solve of their components) and notifies once. */
+  endBatch(nowSeconds: number): void {
+    if (!this.batching) throw new Error('FlowNetwork.endBatch: no batch started');
+    this.assertBatchTime(nowSeconds, 'endBatch');
+    this.batching = false;
+    if (this.batchFlowCount === 0) return;
+    this.newMarkEpoch();
+    const epoch = this.markEpoch;
+    let seedCount = 0;
+    for (let i = 0; i < this.batchFlowCount; i++) {
+      for (let hop = this.flowFirstHops[this.batchFlows[i]]; hop !== NO_HOP; hop = this.hopNextInFlow[hop]) {
+        const link = this.hopLinks[hop];
+        if (this.linkMarks[link] === epoch) continue;
+        this.linkMarks[link] = epoch;
+        this.componentLinks[seedCount++] = link;
+      }
+    }
+    // Keep nothing: the new flows' levels are unknown together, so their whole components are solved again.
+    this.keepBelowBytesPerSecond = 0;
+    this.solveComponent(seedCount, -1);
+    // solveComponent reports a flow only when its rate moved from the placeholder 0; report new flows always.
+    for (let i = 0; i < this.batchFlowCount; i++) {
+      const flow = this.batchFlows[i];
+      if (this.flowRates[flow] === 0) this.changedFlowIds[this.changedFlowCountValue++] = flow;
+    }
+    this.batchFlowCount = 0;
+    this.notify(nowSeconds);
+  }
+
+  private batching = false;
+  private batchFlows = new Int32Array(64);
+  private batchFlowCount = 0;
+
+  private assertNotBatching(method: string): void {
+    if (this.batching) throw new Error(`FlowNetwork.${method}: not allowed inside a batch (call endBatch first)`);
+  }
+
+  private assertBatchTime(nowSeconds: number, method: string): void {
+    if (nowSeconds !== this.latestTimeSeconds) {
+      throw new RangeError(`FlowNetwork.${method}: a batch happens at one instant (${this.latestTimeSeconds}), got ${nowSeconds}`);
+    }
   }
 
   // --------------------------------------------------------------------------------------------- solving
