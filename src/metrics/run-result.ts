@@ -68,6 +68,8 @@ export interface RunSummary {
   migration_lost_vcpu_seconds?: number;
   /** Hosts that crashed (migration.hostFailures), VMs lost with them or with a failed post-copy, and migrations aborted by a failure (the VM stayed on its source). */
   host_failures?: number;
+  /** NIC failures (migration.linkFailures). */
+  link_failures?: number;
   vms_lost?: number;
   migrations_aborted?: number;
 }

@@ -77,6 +77,7 @@ const SUMMARY_GROUPS = [
       { field: 'migrations_postcopy', label: 'Migrations that switched to post-copy', unit: 'migrations', kind: 'count' },
       { field: 'migration_lost_vcpu_seconds', label: 'Guest work lost to migrations', unit: 'vCPU·s', kind: 'number' },
       { field: 'host_failures', label: 'Host failures', unit: 'hosts', kind: 'count' },
+      { field: 'link_failures', label: 'Network (NIC) failures', unit: 'links', kind: 'count' },
       { field: 'vms_lost', label: 'VMs lost to failures', unit: 'VMs', kind: 'count' },
       { field: 'migrations_aborted', label: 'Migrations aborted by a failure (VM stayed on its source)', unit: 'migrations', kind: 'count' },
     ],

@@ -186,6 +186,16 @@ const qemuMigrationFields = {
     )
     .default([])
     .describe('hosts that crash for good: their VMs are lost, their migrations fail (docs/models/migration.md)'),
+  linkFailures: z
+    .array(
+      z.strictObject({
+        atSeconds: z.number().nonnegative().describe('when the host loses its network, s'),
+        host: z.number().int().nonnegative().describe('host index'),
+        restoredAfterSeconds: positive('when the link is back, s after the failure (absent: never)').optional(),
+      }),
+    )
+    .default([])
+    .describe("hosts whose NIC fails: migrations through it fail (pre-copy aborts; post-copy is lost, or paused with postcopyRecovery), the host takes part in no migration until it is back"),
   vmTraffic: z.boolean().default(false).describe("each VM's bandwidth, in and out, as flows that migrations share the NICs with"),
   engine: z.enum(['aggregate', 'page']).default('aggregate').describe('aggregate (expected values, for data centers) or page (page level, small runs)'),
   guest: GuestMemoryBehaviourSchema.default(GuestMemoryBehaviourSchema.parse({})),

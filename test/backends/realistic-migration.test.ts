@@ -148,6 +148,34 @@ describe('host failures, by hand', () => {
   });
 });
 
+describe('link failures, by hand', () => {
+  const run = (model: 'precopy' | 'postcopy', failure: { atSeconds: number; host: number; restoredAfterSeconds?: number }, postcopyRecovery = false) =>
+    new FluidDataCenter(
+      twoHostEvacuation(MigrationSchema.parse({ model, engine: 'page', postcopyRecovery, linkFailures: [failure], guest: { dirtyPagesPerSecondPerVcpu: 0 } })),
+    ).run().summary;
+
+  it("the target's NIC fails during pre-copy: aborted; the evacuation is tried again once the link is back", () => {
+    const summary = run('precopy', { atSeconds: 302, host: 1, restoredAfterSeconds: 698 });
+    expect(summary.link_failures).toBe(1);
+    expect(summary.migrations_aborted).toBe(1);
+    expect(summary.vms_lost).toBe(0);
+    // Ticks at 600 and 900 see host 1 without network; at 1200 it is back and VM 0 moves.
+    expect(summary.migrations).toBe(2);
+    expect(summary.migrations_completed).toBe(1);
+  });
+
+  it('post-copy loses the VM when the link fails after the switch, unless recovery pauses it until the link is back', () => {
+    const lost = run('postcopy', { atSeconds: 301, host: 0, restoredAfterSeconds: 5 });
+    expect(lost.vms_lost).toBe(1);
+    const paused = run('postcopy', { atSeconds: 301, host: 0, restoredAfterSeconds: 5 }, true);
+    expect(paused.vms_lost).toBe(0);
+    expect(paused.migrations_completed).toBe(1);
+    // Both vCPUs wait the 5 s for the link.
+    expect(paused.migration_lost_vcpu_seconds).toBeGreaterThanOrEqual(10);
+    expect(paused.mean_migration_time_s).toBeGreaterThan(5);
+  });
+});
+
 describe('every realistic model on a randomised data center', () => {
   function config(model: string, selection: 'mmt' | 'mpc'): FluidConfig {
     const random = new RandomStream(3, 'dc');
@@ -208,6 +236,11 @@ describe('every realistic model on a randomised data center', () => {
           { atSeconds: 1500, host: 3 },
           { atSeconds: 4000, host: 17 },
           { atSeconds: 9000, host: 30 },
+        ],
+        linkFailures: [
+          { atSeconds: 2000, host: 5, restoredAfterSeconds: 900 },
+          { atSeconds: 2100, host: 6 },
+          { atSeconds: 6000, host: 5, restoredAfterSeconds: 60 },
         ],
       });
       if (migration.model === 'cloudsim') throw new Error('unreachable');

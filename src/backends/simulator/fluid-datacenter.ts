@@ -329,6 +329,15 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         },
         (vm, source, target, latency) => engine.create(vm, latency, this.vmUtilisation(vm), this.linkBytesPerSecond(source, target)),
       );
+      const linkFailure = this.sim.defineKind('link-failure', (index) => this.onLinkFailure(index));
+      const linkRestored = this.sim.defineKind('link-restored', (index) => this.onLinkRestored(index));
+      engine.linkFailures.forEach((failure, index) => {
+        if (!(Number.isInteger(failure.host) && failure.host >= 0 && failure.host < H)) throw new RangeError(`link failure ${index}: no host ${failure.host} (hosts 0–${H - 1})`);
+        if (failure.atSeconds < config.durationSeconds) this.sim.scheduleAt(failure.atSeconds, linkFailure, index);
+        const back = failure.atSeconds + (failure.restoredAfterSeconds ?? Infinity);
+        if (back < config.durationSeconds) this.sim.scheduleAt(back, linkRestored, index);
+      });
+      this.linkDown = new Int32Array(H);
       const hostFailure = this.sim.defineKind('host-failure', (index) => this.onHostFailure(index));
       engine.hostFailures.forEach((failure, index) => {
         if (!(Number.isInteger(failure.host) && failure.host >= 0 && failure.host < H)) throw new RangeError(`host failure ${index}: no host ${failure.host} (hosts 0–${H - 1})`);
@@ -384,6 +393,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     aborted: 0,
     lost: 0,
     hostFailures: 0,
+    linkFailures: 0,
   };
   /** 1 for a VM that died with a failure (it is in no list any more). */
   private readonly vmLost: Uint8Array;
@@ -464,6 +474,34 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.migrationFigures.hostFailures++;
     this.setState(host, FAILED, now);
     if (this.config.checkInvariants) this.assertInvariants();
+  }
+
+  /** Hosts whose NIC is down (a count: overlapping failures of one host); such a host takes part in no migration. */
+  private linkDown: Int32Array | undefined;
+
+  private onLinkFailure(index: number): void {
+    const host = this.config.migrationEngine!.linkFailures[index].host;
+    const topology = this.topology!;
+    const now = this.sim.now;
+    this.linkDown![host]++;
+    this.migrationService!.failLink(host);
+    // No capacity until it is back: what still crosses the NIC (paused post-copies, VM traffic) gets nothing.
+    topology.network.setLinkCapacity(now, topology.hostUplink(host), 0);
+    topology.network.setLinkCapacity(now, topology.hostDownlink(host), 0);
+    this.migrationService!.networkChanged();
+    this.migrationFigures.linkFailures++;
+    if (this.config.checkInvariants) this.assertInvariants();
+  }
+
+  private onLinkRestored(index: number): void {
+    const host = this.config.migrationEngine!.linkFailures[index].host;
+    const topology = this.topology!;
+    const now = this.sim.now;
+    if (--this.linkDown![host] > 0) return; // another failure of this link is still on
+    const capacity = (this.bandwidth[host] * 1e6) / 8;
+    topology.network.setLinkCapacity(now, topology.hostUplink(host), capacity);
+    topology.network.setLinkCapacity(now, topology.hostDownlink(host), capacity);
+    this.migrationService!.restoreLink(host);
   }
 
   /** A migration's rate before sharing: the slower NIC of the two hosts, bytes/s. */
@@ -1048,10 +1086,20 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     const H = this.H;
     const overloaded: number[] = [];
     const live = [...this.live].sort((a, b) => a - b);
-    for (const h of live) if (this.state[h] === ON && this.committed[h].length > 0 && detector.isOverloaded(this, h)) overloaded.push(h);
+    const linkDown = this.linkDown;
+    for (const h of live) if (this.state[h] === ON && this.committed[h].length > 0 && !(linkDown && linkDown[h] > 0) && detector.isOverloaded(this, h)) overloaded.push(h);
     const plan: number[] = [];
     const excludedTarget = new Uint8Array(H);
     const excludedSource = new Uint8Array(H);
+    // A host without network can neither send nor receive a VM.
+    if (linkDown) {
+      for (let h = 0; h < H; h++) {
+        if (linkDown[h] > 0) {
+          excludedTarget[h] = 1;
+          excludedSource[h] = 1;
+        }
+      }
+    }
     for (const h of overloaded) {
       excludedTarget[h] = 1;
       excludedSource[h] = 1;
@@ -1349,6 +1397,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       migrations_postcopy: f.postcopy,
       migration_lost_vcpu_seconds: f.lostVcpuSeconds,
       host_failures: f.hostFailures,
+      link_failures: f.linkFailures,
       vms_lost: f.lost,
       migrations_aborted: f.aborted,
     };

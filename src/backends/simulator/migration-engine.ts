@@ -32,6 +32,8 @@ export interface MigrationEngineConfig {
   readonly vmTraffic: boolean;
   /** Hosts that crash for good, and when. */
   readonly hostFailures: readonly { atSeconds: number; host: number }[];
+  /** Hosts whose NIC fails, when, and for how long (undefined: for good). */
+  readonly linkFailures: readonly { atSeconds: number; host: number; restoredAfterSeconds?: number }[];
   readonly racks: { hostsPerRack: number; uplinkBytesPerSecond: number } | undefined;
   /** The engine for one migration; `utilisation` is the VM's CPU utilisation (0..1) when it starts. */
   create(vm: number, latencySeconds: number, utilisation: number, linkBytesPerSecond: number): MigrationProcess;
@@ -108,6 +110,7 @@ export function migrationEngineConfig(migration: RealisticMigration, vms: readon
     nicLatencySeconds: migration.latencyMs / 1000,
     vmTraffic: migration.vmTraffic,
     hostFailures: migration.hostFailures,
+    linkFailures: migration.linkFailures,
     racks: migration.racks ? { hostsPerRack: migration.racks.hostsPerRack, uplinkBytesPerSecond: (migration.racks.uplinkMbps * 1e6) / 8 } : undefined,
     strategyFor,
     create(vm, latencySeconds, utilisation, link) {

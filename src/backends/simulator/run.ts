@@ -49,9 +49,11 @@ function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOption
   const policy = scenario.policy;
   const migration = scenario.migration;
   if (migration.model !== 'cloudsim') {
-    const problems = migration.hostFailures.flatMap((failure, i) =>
-      failure.host < built.hosts.length ? [] : [`migration.hostFailures[${i}].host: no host ${failure.host} (the scenario has hosts 0–${built.hosts.length - 1})`],
-    );
+    const check = (list: readonly { host: number }[], field: string): string[] =>
+      list.flatMap((failure, i) =>
+        failure.host < built.hosts.length ? [] : [`migration.${field}[${i}].host: no host ${failure.host} (the scenario has hosts 0–${built.hosts.length - 1})`],
+      );
+    const problems = [...check(migration.hostFailures, 'hostFailures'), ...check(migration.linkFailures, 'linkFailures')];
     if (problems.length > 0) throw new UserError(`${scenario.name}: ${problems.join('; ')}`);
   }
   const engine = new FluidDataCenter({

@@ -123,6 +123,39 @@ export class MigrationService {
   }
 
   /**
+   * Host `host`'s network fails now: every migration through it fails as a link failure (pre-copy aborts, the VM
+   * stays on its source; a post-copy after its switch is lost, or paused if the engine has post-copy recovery).
+   * Paused migrations wait for {@link restoreLink}.
+   */
+  failLink(host: number): void {
+    const now = this.sim.now;
+    for (let slot = 0; slot < this.processes.length; slot++) {
+      const process = this.processes[slot];
+      if (process === undefined || (this.slotSource[slot] !== host && this.slotTarget[slot] !== host)) continue;
+      this.advance(slot, now);
+      if (this.processes[slot] !== process) continue;
+      process.fail(now, 'link');
+      if (process.finished) this.finish(slot, now);
+      else this.reschedule(slot); // paused: no wake until the link is back
+    }
+    this.drain(now);
+  }
+
+  /** Host `host`'s network is back: paused post-copies through it resume at the rate they now get. */
+  restoreLink(host: number): void {
+    const now = this.sim.now;
+    for (let slot = 0; slot < this.processes.length; slot++) {
+      const process = this.processes[slot];
+      if (process === undefined || process.currentPhase !== 'paused') continue;
+      if (this.slotSource[slot] !== host && this.slotTarget[slot] !== host) continue;
+      process.recover(now);
+      process.setRate(now, this.topology.network.rate(this.slotFlow[slot]));
+      this.reschedule(slot);
+    }
+    this.drain(now);
+  }
+
+  /**
    * Starts a batch: migrations started until {@link endBatch} (at this same instant) get their flows' rates in one
    * re-solve of the network at the end, instead of one each (a consolidation round starts many at once). They
    * start at rate 0 and receive their rates when the batch ends.
