@@ -22,12 +22,18 @@ const PUBLISHED: readonly (readonly [number, number])[] = [
   [50, 21.51],
 ];
 
-interface ReferencePoint {
+export interface ReferencePoint {
   ram_mib: number;
   dirty_intensity_pct: number;
   busy: boolean;
   migration_time_s: number | null;
   finished: boolean;
+}
+
+/** The SimGrid reference file, or undefined when it is absent; `dir` is the repository root (tests pass theirs). */
+export function readSimGridReferencePoints(dir = root): ReferencePoint[] | undefined {
+  const file = join(dir, 'data', 'simgrid', 'reference-points.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { points: ReferencePoint[] }).points : undefined;
 }
 
 const seconds = (ramMiB: number, intensity: number, busy: boolean): { converged: boolean; totalSeconds: number } =>
@@ -52,9 +58,8 @@ export function validateSimGrid(log: (line: string) => void): Claim[] {
     published_worst_relative_error: publishedWorst,
     published: published.join('; '),
   };
-  const referenceFile = join(root, 'data', 'simgrid', 'reference-points.json');
-  if (existsSync(referenceFile)) {
-    const points = (JSON.parse(readFileSync(referenceFile, 'utf8')) as { points: ReferencePoint[] }).points;
+  const points = readSimGridReferencePoints();
+  if (points) {
     let worst = 0;
     let worstLabel = '';
     let unfinishedMatched = 0;

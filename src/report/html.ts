@@ -82,7 +82,7 @@ export function renderReport(result: RunResult, options: ReportOptions = {}): st
   };
   return renderPage({
     title,
-    header: renderHeader(title, result, sections),
+    facts: runFacts(result),
     sections,
     data,
     footer: (uplotVersion) =>
@@ -94,8 +94,8 @@ export function renderReport(result: RunResult, options: ReportOptions = {}): st
 /** What a self-contained report page is made of. */
 export interface PageParts {
   title: string;
-  /** The page header (trusted HTML). */
-  header: string;
+  /** Facts shown under the title, as name (trusted) and value (text). */
+  facts: readonly [string, string][];
   sections: readonly ReportSection[];
   /** The embedded data the page script reads (its `charts` draw into the sections' containers). */
   data: unknown;
@@ -120,7 +120,7 @@ export function renderPage(parts: PageParts): string {
     `<style>${inlineStyle(PAGE_CSS + (parts.extraCss ?? ''))}</style>`,
     '</head>',
     '<body>',
-    parts.header,
+    renderPageHeader(parts.title, parts.facts, parts.sections),
     '<main>',
     ...parts.sections.map(renderSection),
     '</main>',
@@ -136,11 +136,11 @@ export function renderPage(parts: PageParts): string {
   ].join('\n');
 }
 
-/** The page header: title, the run's identity and a link to every section. */
-function renderHeader(title: string, result: RunResult, sections: readonly ReportSection[]): string {
+/** The run's identity, shown in the page header. */
+function runFacts(result: RunResult): [string, string][] {
   const summary = result.summary;
   const simulated = formatDuration(summary.sim_seconds) || `${formatDisplayNumber(summary.sim_seconds)} s`;
-  const facts: [string, string][] = [
+  return [
     ['Scenario', summary.scenario],
     ['Mode', summary.mode],
     ['Seed', String(summary.seed)],
@@ -148,6 +148,10 @@ function renderHeader(title: string, result: RunResult, sections: readonly Repor
     ['VMs', formatDisplayNumber(summary.vms)],
     ['Simulated', simulated],
   ];
+}
+
+/** The page header: the title, facts as name and value (text, escaped here), and a link to every section. */
+function renderPageHeader(title: string, facts: readonly [string, string][], sections: readonly ReportSection[]): string {
   const links = sections.map((section) => `<a href="#${section.id}">${escapeHtml(section.title)}</a>`).join('\n');
   return [
     '<header class="page"><div class="inner">',

@@ -122,7 +122,7 @@ export function renderMigrationSweepReport(results: MigrationSweepResults, optio
   };
   return renderPage({
     title,
-    header: renderHeader(title, results, sections),
+    facts: sweepFacts(results),
     sections,
     data,
     extraCss: EXTRA_CSS,
@@ -420,10 +420,10 @@ function resultsSection(results: MigrationSweepResults): ReportSection {
   };
 }
 
-/** The page header: title, what was swept and a link to every section. */
-function renderHeader(title: string, results: MigrationSweepResults, sections: readonly ReportSection[]): string {
+/** What was swept, shown in the page header. */
+function sweepFacts(results: MigrationSweepResults): [string, string][] {
   const sweep = results.definition;
-  const facts: [string, string][] = [
+  return [
     ['Sweep', results.sweep],
     ['Guest', `${formatDisplayNumber(sweep.guest.ram_mib)} MiB`],
     ['Strategies', String(sweep.strategies.length)],
@@ -431,15 +431,5 @@ function renderHeader(title: string, results: MigrationSweepResults, sections: r
     ['Dirty rates', String(sweep.grid.dirty_pages_per_s.length)],
     ['Migrations', formatDisplayNumber(results.points)],
   ];
-  const links = sections.map((section) => `<a href="#${section.id}">${escapeHtml(section.title)}</a>`).join('\n');
-  return [
-    '<header class="page"><div class="inner">',
-    `<h1>${escapeHtml(title)}</h1>`,
-    '<dl class="meta">',
-    ...facts.map(([name, value]) => `<div><dt>${name}</dt><dd>${escapeHtml(value)}</dd></div>`),
-    '</dl>',
-    `<nav class="contents" aria-label="Contents">${links}</nav>`,
-    '</div></header>',
-  ].join('\n');
 }
 

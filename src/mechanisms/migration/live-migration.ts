@@ -367,23 +367,10 @@ export class LiveMigration extends MigrationLifecycle {
     let budget = carried + rate * (end - this.now);
     const slack = this.slackBytes(end);
     const start = this.now;
-    let sentBytes = 0;
     const toSend = this.toSend;
     const precache = this.phase === 'precache';
-    while (toSend.count > 0) {
-      let page = toSend.nextSet(this.cursor);
-      if (page < 0) {
-        // A complete round: from now on XBZRLE applies (rs->xbzrle_enabled), if it is on.
-        this.xbzrleEnabled = this.cachePage.length > 0;
-        page = toSend.nextSet(0);
-      }
-      const cost = this.wireBytes(page, false);
-      if (!fits(cost, budget, slack)) break;
-      budget -= cost;
-      sentBytes += cost;
-      this.sendPage(page, cost);
-      this.cursor = page + 1;
-    }
+    budget = this.sendInOrder(budget, slack, false);
+    const sentBytes = this.sentInOrder;
     // An iterate call returns early when nothing is left to send; it then lasts as long as its bytes took.
     const empty = toSend.count === 0;
     const stepEnd = empty && rate > 0 ? Math.min(end, start + Math.max(0, sentBytes - carried) / rate) : end;
@@ -451,19 +438,10 @@ export class LiveMigration extends MigrationLifecycle {
     let budget = carried + rate * (end - this.now);
     const slack = this.slackBytes(end);
     const start = this.now;
-    let sentBytes = 0;
     const toSend = this.toSend;
-    while (toSend.count > 0) {
-      let page = toSend.nextSet(this.cursor);
-      if (page < 0) page = toSend.nextSet(0);
-      const cost = this.wireBytes(page, true);
-      if (!fits(cost, budget, slack)) break;
-      budget -= cost;
-      sentBytes += cost;
-      this.stoppedPageBytesLeft -= cost;
-      this.sendPage(page, cost);
-      this.cursor = page + 1;
-    }
+    budget = this.sendInOrder(budget, slack, true);
+    let sentBytes = this.sentInOrder;
+    this.stoppedPageBytesLeft -= sentBytes;
     let done = false;
     if (toSend.count === 0) {
       const device = this.sendDeviceState(budget);
@@ -560,17 +538,8 @@ export class LiveMigration extends MigrationLifecycle {
     // Fault pages share the link with the push; a step whose faults took more than its share leaves a debt.
     let budget = carried + rate * (end - start) - faultBytes;
     const slack = this.slackBytes(end);
-    let pushBytes = 0;
-    while (toSend.count > 0 && budget > 0) {
-      let page = toSend.nextSet(this.cursor);
-      if (page < 0) page = toSend.nextSet(0);
-      const cost = this.wireBytes(page, true);
-      if (!fits(cost, budget, slack)) break;
-      budget -= cost;
-      pushBytes += cost;
-      this.sendPage(page, cost);
-      this.cursor = page + 1;
-    }
+    budget = this.sendInOrder(budget, slack, true);
+    const pushBytes = this.sentInOrder;
     this.postcopyBytes += faultBytes + pushBytes;
     this.budgetBytes = budget;
     if (toSend.count === 0) {
@@ -599,6 +568,35 @@ export class LiveMigration extends MigrationLifecycle {
     }
     return PAGE_HEADER_BYTES + this.pageBytes;
   }
+
+  /**
+   * Sends pages in address order from the cursor, wrapping around, while each fits in `budget` (QEMU's linear
+   * scan of the migration bitmap); returns what is left of the budget, and leaves the bytes sent in
+   * {@link sentInOrder} (no allocation per call). `final`: the last stage, where XBZRLE misses are not cached.
+   */
+  private sendInOrder(budget: number, slack: number, final: boolean): number {
+    const toSend = this.toSend;
+    let sent = 0;
+    while (toSend.count > 0) {
+      let page = toSend.nextSet(this.cursor);
+      if (page < 0) {
+        // A complete round: from now on XBZRLE applies (rs->xbzrle_enabled), if it is on.
+        if (!final) this.xbzrleEnabled = this.cachePage.length > 0;
+        page = toSend.nextSet(0);
+      }
+      const cost = this.wireBytes(page, final);
+      if (!fits(cost, budget, slack)) break;
+      budget -= cost;
+      sent += cost;
+      this.sendPage(page, cost);
+      this.cursor = page + 1;
+    }
+    this.sentInOrder = sent;
+    return budget;
+  }
+
+  /** Bytes the last {@link sendInOrder} sent. */
+  private sentInOrder = 0;
 
   /** Adds pages [from, to) to the bitmap, keeping the zero/data counts of pending pages. */
   private addToSend(from: number, to: number): void {

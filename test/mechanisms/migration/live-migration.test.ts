@@ -70,15 +70,19 @@ describe('invariants', () => {
   });
 
   it('a converged pre-copy stays within the downtime limit (plus the fixed stop cost and the latency)', () => {
+    let checked = 0;
     for (const rate of [1000, 4000, 8000, 12000, 16000]) {
       for (const limit of [0.03, 0.3]) {
         const p = params({ maxBandwidthBytesPerSecond: 100 * MiB, downtimeLimitSeconds: limit });
         const r = simulateMigration(busyGuest(rate), p, fastLink, 11);
         if (!r.converged) continue;
+        checked++;
         // QEMU predicts the stop with the last window's bandwidth; the final transfer runs at the link's rate.
         expect(r.downtimeSeconds).toBeLessThanOrEqual(limit + p.stopOverheadSeconds + 2 * fastLink.latencySeconds + 1e-9);
       }
     }
+    // Most of the grid converges: the bound is really exercised, not skipped.
+    expect(checked).toBeGreaterThanOrEqual(6);
   });
 
   it('is deterministic: same inputs and seed, same figures', () => {

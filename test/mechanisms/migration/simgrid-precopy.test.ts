@@ -3,24 +3,17 @@
  * published points of /work/shared/reference (qemu/RESULTS.md §7), every run of data/simgrid/reference-points.json,
  * a small case worked by hand, and SimGrid's behaviour when a migration cannot converge.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SIMGRID_DEFAULTS, simulateSimGridPrecopy, type SimGridPrecopyResult } from '../../../src/mechanisms/migration/simgrid-precopy.js';
+import { readSimGridReferencePoints } from '../../../validation/simgrid.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const run = (ramMiB: number, dirtyIntensityPercent: number, busy: boolean, timeLimitSeconds = SIMGRID_DEFAULTS.timeLimitSeconds): SimGridPrecopyResult =>
   simulateSimGridPrecopy({ ...SIMGRID_DEFAULTS, ramMiB, dirtyIntensityPercent, busy, timeLimitSeconds });
 const relative = (measured: number, reference: number): number => Math.abs(measured - reference) / reference;
 
-interface ReferencePoint {
-  ram_mib: number;
-  dirty_intensity_pct: number;
-  busy: boolean;
-  migration_time_s: number | null;
-  finished: boolean;
-}
 
 describe('simulateSimGridPrecopy against the published SimGrid 3.32 points (1 GiB, 1 Gbps)', () => {
   it.each([
@@ -72,7 +65,7 @@ describe('simulateSimGridPrecopy against the published SimGrid 3.32 points (1 Gi
 });
 
 describe('simulateSimGridPrecopy against every run of data/simgrid/reference-points.json', () => {
-  const reference = JSON.parse(readFileSync(join(root, 'data', 'simgrid', 'reference-points.json'), 'utf8')) as { points: ReferencePoint[] };
+  const reference = { points: readSimGridReferencePoints(root)! };
 
   it('has the grid (5 RAM sizes × 6 intensities busy, idle runs, non-finishing runs)', () => {
     expect(reference.points.length).toBeGreaterThanOrEqual(30);
