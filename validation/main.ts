@@ -10,12 +10,13 @@ import { validateCloudSim, type Claim } from './cloudsim.js';
 import { validateSimGrid } from './simgrid.js';
 import { validateQemu } from './qemu.js';
 import { validateRelocation } from './relocation.js';
+import { validateEnergy } from './energy.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-const claims: Claim[] = [...validateCloudSim(log), ...validateQemu(log), ...validateSimGrid(log), ...validateRelocation(log)];
+const claims: Claim[] = [...validateCloudSim(log), ...validateQemu(log), ...validateSimGrid(log), ...validateRelocation(log), ...validateEnergy(log)];
 const out = join(root, 'validation', 'results.json');
 writeFileSync(out, stableJson(claims));
 const failed = claims.filter((c) => !c.pass);

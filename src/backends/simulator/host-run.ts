@@ -18,29 +18,31 @@ import { HostEnergyManager } from '../../policies/energy/host-energy-manager.js'
 import type { HostScenario } from '../../scenario/host-schema.js';
 import { resolveScenarioPath } from '../../scenario/build.js';
 import { UserError } from '../../util/user-error.js';
-import { DRIVER_EVENT_RATES, GUEST_PROFILES, type GuestProgram } from '../../workload/guest-workload.js';
+import { DRIVER_EVENT_RATES, GUEST_PROFILE_NAMES, GUEST_PROFILES, type ComputePhase, type EventRates, type GuestProgram } from '../../workload/guest-workload.js';
 import { guestEnergyView, hostEnergyView } from './host-energy-adapter.js';
 
-/** The calibration workloads: different event mixes, and duty-cycled variants so that halted time separates the TSC weight. */
+/**
+ * The calibration workloads: microbenchmarks that each excite one kind of activity, as Bellosa's calibration
+ * does — a pause loop (cycles, almost no instructions), an ALU loop (instructions), a pointer chase (L2 misses
+ * and stalls), an FP kernel (floating point) — and duty-cycled variants, whose halted time separates the TSC
+ * weight from the unhalted-cycle weight. None of the named guest profiles is among them: every profile is
+ * held out for the accuracy validation.
+ */
 export function calibrationWorkloads(): GuestProgram[] {
-  const duty = (name: string, busySeconds: number): GuestProgram => {
-    const base = GUEST_PROFILES[name]();
-    const compute = base.phases[0];
-    if (compute.kind !== 'compute') throw new Error(`profile ${name} does not start with a compute phase`);
-    return { name: `${name}-duty`, phases: [{ ...compute, seconds: busySeconds }, { kind: 'sleep', seconds: 0.01 - busySeconds }] };
-  };
-  return [
-    GUEST_PROFILES.compute(),
-    GUEST_PROFILES.memory(),
-    GUEST_PROFILES['floating-point'](),
-    duty('compute', 0.004),
-    duty('memory', 0.006),
-    duty('floating-point', 0.002),
-  ];
+  const kernel = (name: string, rates: EventRates, memoryStallFraction: number): GuestProgram => ({ name, phases: [{ kind: 'compute', seconds: 1, rates, memoryStallFraction }] });
+  const duty = (program: GuestProgram, busySeconds: number): GuestProgram => ({
+    name: `${program.name}-duty`,
+    phases: [{ ...(program.phases[0] as ComputePhase), seconds: busySeconds }, { kind: 'sleep', seconds: 0.01 - busySeconds }],
+  });
+  const spin = kernel('pause-loop', { instructions: 0.25, l2Misses: 0, memoryAccesses: 0.02, branchMispredictions: 0, floatingPoint: 0 }, 0);
+  const alu = kernel('alu-loop', { instructions: 2.2, l2Misses: 0, memoryAccesses: 0.3, branchMispredictions: 0.001, floatingPoint: 0 }, 0);
+  const chase = kernel('pointer-chase', { instructions: 0.2, l2Misses: 0.025, memoryAccesses: 0.1, branchMispredictions: 0.001, floatingPoint: 0 }, 0.8);
+  const fp = kernel('fp-kernel', { instructions: 1.0, l2Misses: 0.001, memoryAccesses: 0.4, branchMispredictions: 0.001, floatingPoint: 1.0 }, 0.05);
+  return [spin, alu, chase, fp, duty(alu, 0.004), duty(spin, 0.006), duty(chase, 0.005), duty(fp, 0.003)];
 }
 
 /** Workloads the calibration never sees: the accounting-accuracy validation runs these. */
-export const HELD_OUT_PROFILES = ['streaming', 'branchy', 'mixed', 'idle', 'disk'] as const;
+export const HELD_OUT_PROFILES = GUEST_PROFILE_NAMES;
 
 /** The host part of a machine spec (no VMs, no weights) from a scenario. */
 export function hostParameters(scenario: HostScenario): Omit<HostMachineSpec, 'vms' | 'weights'> {

@@ -3,7 +3,8 @@
  * as Bellosa and Stoess et al. fit theirs against a measured power trace.
  *
  * For every P-state and every calibration workload, the host runs the workload on every core with the core
- * held at that P-state. Each core's counters and true energy are sampled every window (100 ms); one sample is
+ * held at that P-state, at the thermal steady state of that workload (as a calibration rig lets temperatures
+ * settle before it measures). Each core's counters and true energy are sampled every window (100 ms); one sample is
  * one row: features = [TSC ticks, Δcounter_1, …, Δcounter_k], target = true core energy in the window. The
  * weights of the P-state minimise Σ (target − features · w)² over all samples, solved from the normal
  * equations with columns scaled to unit RMS (the raw columns differ by ten orders of magnitude), with every
@@ -91,6 +92,12 @@ export function calibrate(plan: CalibrationPlan): CalibrationResult {
         lastTime = now;
       };
       machine.every(plan.windowSeconds, take);
+      // A calibration rig runs each microbenchmark until temperatures settle: after the warm-up, jump the
+      // thermal network to the steady state of the power just measured, then sample.
+      machine.runUntil(plan.warmUpSeconds);
+      const warmPower = new Float64Array(machine.coreCount);
+      for (let c = 0; c < machine.coreCount; c++) warmPower[c] = machine.coreTrueJoules[c] / plan.warmUpSeconds;
+      machine.thermal.setSteadyState(warmPower);
       machine.runUntil(plan.warmUpSeconds + plan.runSeconds + plan.windowSeconds / 2);
     }
     const w = leastSquares(rows, targets, columns);

@@ -13,9 +13,11 @@
  *   `equal` (default: being on costs every VM the same), `by-vcpus` (VM size) or `by-cpu-time`;
  * - disk: a request's active energy is the active power × its service time (size ÷ rate, plus positioning);
  *   the rest of the disk's energy (idle, standby, spin-up) is shared equally among the guest VMs' virtual disks;
- * - recursive: the driver VM's CPU energy is charged to its clients in proportion to the bytes it served for
- *   each in the period — what a driver can report. The ground truth charges by the driver cycles actually spent
- *   per client. Energy the driver spent on requests it has not finished is carried to the next period;
+ * - recursive: the driver VM's CPU energy is charged to its clients in proportion to the work it did for each
+ *   in the period. The driver is itself an energy-aware guest: it logs its own virtual counters per client
+ *   request, so it knows the cycles each client cost it, and reports that split to the host (Stoess et al.
+ *   §4.3). The estimate splits the driver's estimated energy that way, the truth its true energy. Energy of a
+ *   period in which the driver served nobody is carried to the next period;
  * - nothing is lost or counted twice: Σ per-VM + unattributed + carried = host total, checked by
  *   {@link EnergyAccountant.sumRuleError}.
  *
@@ -70,7 +72,6 @@ export class EnergyAccountant {
   private readonly lastVcpuEstimate: Float64Array;
   private readonly lastVcpuTrue: Float64Array;
   private readonly lastVcpuRun: Float64Array;
-  private readonly lastDriverBytes: Float64Array;
   private readonly lastDriverCycles: Float64Array;
   private readonly lastDiskService: Float64Array;
   private lastDiskEnergy = 0;
@@ -93,7 +94,6 @@ export class EnergyAccountant {
     this.lastVcpuEstimate = new Float64Array(machine.vcpuCount);
     this.lastVcpuTrue = new Float64Array(machine.vcpuCount);
     this.lastVcpuRun = new Float64Array(machine.vcpuCount);
-    this.lastDriverBytes = new Float64Array(n);
     this.lastDriverCycles = new Float64Array(n);
     this.lastDiskService = new Float64Array(n);
     this.vmActiveEstimate = new Float64Array(n);
@@ -190,23 +190,19 @@ export class EnergyAccountant {
       const ownTrue = this.vmActiveTrue[d];
       this.estimate.driverRaw[d] += ownEstimate;
       this.truth.driverRaw[d] += ownTrue;
-      let bytes = 0;
       let cycles = 0;
-      for (const vm of this.guestVms) {
-        bytes += m.vmDiskBytes[vm] - this.lastDriverBytes[vm];
-        cycles += m.vmDriverCycles[vm] - this.lastDriverCycles[vm];
-      }
+      for (const vm of this.guestVms) cycles += m.vmDriverCycles[vm] - this.lastDriverCycles[vm];
       const poolEstimate = ownEstimate + this.estimate.carried;
       const poolTrue = ownTrue + this.carriedTrue;
       for (const vm of this.guestVms) {
-        const b = m.vmDiskBytes[vm] - this.lastDriverBytes[vm];
         const c = m.vmDriverCycles[vm] - this.lastDriverCycles[vm];
-        if (bytes > 0) this.estimate.recursive[vm] += (poolEstimate * b) / bytes;
-        if (cycles > 0) this.truth.recursive[vm] += (poolTrue * c) / cycles;
-        this.lastDriverBytes[vm] = m.vmDiskBytes[vm];
+        if (cycles > 0) {
+          this.estimate.recursive[vm] += (poolEstimate * c) / cycles;
+          this.truth.recursive[vm] += (poolTrue * c) / cycles;
+        }
         this.lastDriverCycles[vm] = m.vmDriverCycles[vm];
       }
-      this.estimate.carried = bytes > 0 ? 0 : poolEstimate;
+      this.estimate.carried = cycles > 0 ? 0 : poolEstimate;
       this.carriedTrue = cycles > 0 ? 0 : poolTrue;
       this.truth.carried = this.carriedTrue;
     }

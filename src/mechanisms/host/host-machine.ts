@@ -520,15 +520,22 @@ export class HostMachine {
     while (runEnd - t > TIME_EPSILON) {
       const vcpu = this.pick(core, t);
       if (vcpu < 0) break;
+      const limited = this.vcpuAllocation[vcpu] < 1;
+      const budget = limited ? this.vcpuAllocation[vcpu] * this.allocationPeriodSeconds - this.vcpuUsed[vcpu] : Infinity;
+      if (budget <= TIME_EPSILON) {
+        // The vCPU's allocation is used up: its turn goes to the halt client (Stoess et al. §4.2), so the
+        // other vCPUs get exactly the share they had without the limit. It still pays the turn in pass.
+        this.chargeTurn(vcpu, core, runEnd - t, t);
+        t = runEnd;
+        break;
+      }
       const deltas = this.segmentDeltas;
       deltas.fill(0);
-      const allowed = Math.min(runEnd - t, this.vcpuAllocation[vcpu] >= 1 ? Infinity : this.vcpuAllocation[vcpu] * this.allocationPeriodSeconds - this.vcpuUsed[vcpu]);
+      const allowed = Math.min(runEnd - t, budget);
       const ran = this.vcpuIsDriver[vcpu] === 1 ? this.runDriver(t, allowed, frequency, deltas) : this.runGuest(vcpu, t, allowed, frequency, deltas);
-      if (ran <= 0) {
-        // Picked but nothing to do (a wake-up raced the pick): mark idle and pick again.
-        this.vcpuWasIdle[vcpu] = 1;
-        continue;
-      }
+      // pick() only returns a vCPU with something ready, and every ready thread or request runs for a
+      // positive time, so ran > 0; the guard keeps a modelling slip from spinning forever.
+      if (ran <= 0) break;
       // The counter log: one record per switch, added to the vCPU's row.
       const trueJoules = this.power.dynamicJoules(deltas, 0, voltage) + leakage * ran;
       let estimate = tscWeight * ran * this.tscHz;
@@ -547,12 +554,16 @@ export class HostMachine {
       this.coreEstimatedJoules[core] += estimate;
       this.coreSliceJoules[core] += trueJoules;
       this.coreBusySeconds[core] += ran;
-      this.vcpuPass[vcpu] += (ran / this.sliceSeconds) * (STRIDE_ONE / this.vcpuTickets[vcpu]);
-      this.vcpuLastRun[vcpu] = t;
-      this.coreFloorPass[core] = this.vcpuPass[vcpu];
+      this.chargeTurn(vcpu, core, ran, t);
       this.eventCount++;
       if (this.listeners.length > 0) this.emit(t, vcpu, core, ps, ran, deltas, estimate, trueJoules);
       t += ran;
+      if (limited && ran >= budget - TIME_EPSILON && runEnd - t > TIME_EPSILON) {
+        // Used up during its turn: the rest of the turn is halt as well.
+        this.chargeTurn(vcpu, core, runEnd - t, t);
+        t = runEnd;
+        break;
+      }
     }
     if (t1 - t > TIME_EPSILON) {
       const halted = t1 - t;
@@ -570,9 +581,16 @@ export class HostMachine {
     if (ps > 0) this.coreSlowSeconds[core] += t1 - t0;
   }
 
+  /** Advances a vCPU's scheduling position for a turn of `seconds` (run or, for a used-up allocation, halt). */
+  private chargeTurn(vcpu: number, core: number, seconds: number, t: number): void {
+    this.vcpuPass[vcpu] += (seconds / this.sliceSeconds) * (STRIDE_ONE / this.vcpuTickets[vcpu]);
+    this.vcpuLastRun[vcpu] = t;
+    this.coreFloorPass[core] = this.vcpuPass[vcpu];
+  }
+
   /**
-   * The hypervisor scheduler: among the core's runnable vCPUs whose allocation is not used up, stride picks
-   * the lowest pass (Waldspurger and Weihl, "Stride scheduling", MIT/LCS/TM-528, 1995), fair share the one
+   * The hypervisor scheduler: among the core's runnable vCPUs (including those whose allocation is used up:
+   * their turn becomes halt, see runCore), stride picks the lowest pass (Waldspurger and Weihl, "Stride scheduling", MIT/LCS/TM-528, 1995), fair share the one
    * that ran least recently (round robin). Returns -1 when none can run (the core halts).
    */
   private pick(core: number, t: number): number {
@@ -585,7 +603,6 @@ export class HostMachine {
         this.vcpuWasIdle[v] = 1;
         continue;
       }
-      if (this.vcpuAllocation[v] < 1 && this.vcpuUsed[v] >= this.vcpuAllocation[v] * this.allocationPeriodSeconds - TIME_EPSILON) continue;
       if (this.vcpuWasIdle[v] === 1) {
         // A client that slept must not come back with credit for the time it did not compete.
         this.vcpuWasIdle[v] = 0;

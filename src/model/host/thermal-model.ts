@@ -66,6 +66,15 @@ export class ThermalModel {
     this.coreCelsius = new Float64Array(coreCount).fill(this.packageCelsius + initialCorePowerWatts * p.coreResistanceKelvinPerWatt);
   }
 
+  /** Sets every node to the steady state of the given constant core powers (what a long run would reach). */
+  setSteadyState(corePowerWatts: Float64Array): void {
+    const p = this.parameters;
+    let total = 0;
+    for (let i = 0; i < this.coreCelsius.length; i++) total += corePowerWatts[i];
+    this.packageCelsius = p.ambientCelsius + total * p.packageResistanceKelvinPerWatt;
+    for (let i = 0; i < this.coreCelsius.length; i++) this.coreCelsius[i] = this.packageCelsius + corePowerWatts[i] * p.coreResistanceKelvinPerWatt;
+  }
+
   /**
    * Advances the network by `seconds` with each core dissipating the given constant power.
    * @param corePowerWatts power per core over the step, watts.
