@@ -9,7 +9,8 @@
  * 4. migration: one 16 GiB page-level pre-copy; 1,000 concurrent migrations on a shared fabric; the network alone
  *    (bench/migration.ts, bench/network.ts); the PlanetLab LR day in default mode with `precopy` against `cloudsim`
  *    migrations, wall time of the simulation (target: under 2×);
- * 5. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
+ * 5. host: the detailed host (bench/host.ts): 12 cores, 48 vCPUs, 1 ms slices, 60 s simulated (target < 2 s wall);
+ * 6. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
  *    from 1,000 VMs up, CPU time and peak RSS per size. `HYPERWATT_BENCH_MAX_VMS` caps the largest size
  *    (default 100,000).
  *
@@ -24,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { benchKernel } from './kernel.js';
 import { benchAggregateThroughput, benchConcurrent, benchSixteenGiB } from './migration.js';
 import { benchNetwork } from './network.js';
+import { benchHost } from './host.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -109,6 +111,9 @@ async function main(): Promise<void> {
       `simulation wall (median of 3) → ${models.precopy_over_cloudsim.toFixed(2)}× (target < 2×)`,
   );
   results.migration = { sixteen_gib_precopy: sixteen, concurrent: concurrentFigures, aggregate_throughput: aggregateThroughput, network, planetlab_models: { ...models, target_ratio: 2 } };
+
+  log('host: detailed host, 12 cores, 48 vCPUs, 1 ms slices, 60 s …');
+  results.host = benchHost(log);
 
   const maxVms = Number(process.env.HYPERWATT_BENCH_MAX_VMS ?? 100_000);
   const sizes = [1_000, 3_000, 10_000, 30_000, 100_000].filter((n) => n <= maxVms);
