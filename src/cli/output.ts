@@ -3,7 +3,7 @@
  * series as CSV, the resolved scenario and the self-contained report.html.
  */
 import type { RunResult, RunSummary } from '../metrics/run-result.js';
-import { dataCenterCsv, hostCsv } from '../report/csv.js';
+import { dataCenterCsv, hostCsv, vmCsv } from '../report/csv.js';
 import { renderReport } from '../report/html.js';
 import type { Scenario } from '../scenario/schema.js';
 import { writeOutputDirectory } from '../util/atomic-output.js';
@@ -21,6 +21,7 @@ export async function writeRunOutput(dir: string, scenario: Scenario, result: Ru
     'scenario.json': stableJson(scenario),
     'datacenter.csv': dataCenterCsv(result),
     'hosts.csv': hostCsv(result),
+    ...(result.vmEnergyJoules ? { 'vms.csv': vmCsv(result) } : {}),
     // No wall-clock figure in the page: the same scenario and seed give the same bytes.
     'report.html': renderReport(result, { title: scenario.name, includeWallClock: false }),
   });

@@ -72,6 +72,24 @@ export interface RunSummary {
   link_failures?: number;
   vms_lost?: number;
   migrations_aborted?: number;
+  // Default mode: the fluid per-VM energy accounting (docs/models/default.md, "Per-VM energy").
+  /** Energy charged to VMs (idle power shared equally on each host, dynamic power by CPU used), kWh. */
+  vm_energy_attributed_kwh?: number;
+  /** Energy of hosts with no VM (idle on, booting, shutting down), kWh. */
+  vm_energy_unattributed_kwh?: number;
+  vm_energy_mean_kwh?: number;
+  vm_energy_max_kwh?: number;
+  /** |attributed + unattributed − energy| / energy: the sum rule, ≈ 1e-15. */
+  vm_energy_sum_error?: number;
+  // Default mode with `powerCap`.
+  power_cap_w?: number;
+  power_cap_policy?: string;
+  /** Scheduling intervals whose mean power exceeded the cap (between ticks migrations can raise power). */
+  power_cap_exceeded_intervals?: number;
+  /** Mean number of VMs throttled per tick. */
+  power_cap_throttled_vms_mean?: number;
+  /** CPU demand lost to the cap / total requested CPU. */
+  power_cap_shortfall?: number;
 }
 
 /**
@@ -108,6 +126,8 @@ export interface HostSeries {
 
 export interface RunResult {
   summary: RunSummary;
+  /** Default mode: energy charged to each VM, joules (written as vms.csv). */
+  vmEnergyJoules?: Float64Array;
   dataCenter: DataCenterSeries;
   hosts: HostSeries;
   /** Conditions the user should know about that are not errors (printed by the CLI on stderr). */

@@ -13,7 +13,7 @@
 
 import type { RunResult } from '../metrics/run-result.js';
 import { AsciiChunkWriter, DEFAULT_CHUNK_BYTES } from './ascii-chunk-writer.js';
-import { MAX_NUMBER_TEXT_BYTES } from './number-format.js';
+import { formatNumber, MAX_NUMBER_TEXT_BYTES } from './number-format.js';
 import { assertConsistentRunResult } from './run-result-check.js';
 
 /** Columns of {@link dataCenterCsv}, in order. Units: seconds, watts, hosts, fraction, migrations, fractions. */
@@ -126,4 +126,19 @@ export function* hostCsvChunks(result: RunResult, chunkBytes: number = DEFAULT_C
     }
   }
   if (writer.length > 0) yield writer.flush();
+}
+
+/** Columns of vms.csv (default mode): each VM's energy from the fluid per-VM accounting. */
+export const VM_CSV_COLUMNS = ['vm', 'energy_kwh'] as const;
+
+/**
+ * vms.csv: the energy charged to each VM (idle power shared equally on its hosts, dynamic power by the CPU it
+ * used), kWh. Empty string when the run has no per-VM accounting (the cloudsim-3.0.3 mode).
+ */
+export function vmCsv(result: RunResult): string {
+  const energy = result.vmEnergyJoules;
+  if (!energy) return '';
+  const lines = [VM_CSV_COLUMNS.join(',')];
+  for (let vm = 0; vm < energy.length; vm++) lines.push(`${vm},${formatNumber(energy[vm] / 3.6e6)}`);
+  return `${lines.join('\n')}\n`;
 }

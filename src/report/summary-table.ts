@@ -82,6 +82,21 @@ const SUMMARY_GROUPS = [
       { field: 'migrations_aborted', label: 'Migrations aborted by a failure (VM stayed on its source)', unit: 'migrations', kind: 'count' },
     ],
   },
+  {
+    title: 'Per-VM energy (default mode)',
+    rows: [
+      { field: 'vm_energy_attributed_kwh', label: 'Energy charged to VMs', unit: 'kWh', kind: 'number' },
+      { field: 'vm_energy_unattributed_kwh', label: 'Energy of hosts with no VM (not charged)', unit: 'kWh', kind: 'number' },
+      { field: 'vm_energy_mean_kwh', label: 'Mean energy per VM', unit: 'kWh', kind: 'number' },
+      { field: 'vm_energy_max_kwh', label: 'Largest energy of one VM', unit: 'kWh', kind: 'number' },
+      { field: 'vm_energy_sum_error', label: 'Sum rule: |charged + not charged − total| / total', unit: '', kind: 'number' },
+      { field: 'power_cap_w', label: 'Facility power cap', unit: 'W', kind: 'number' },
+      { field: 'power_cap_policy', label: 'Power-cap throttling choice', unit: '', kind: 'text' },
+      { field: 'power_cap_exceeded_intervals', label: 'Intervals whose mean power exceeded the cap', unit: 'intervals', kind: 'count' },
+      { field: 'power_cap_throttled_vms_mean', label: 'VMs throttled per tick (mean)', unit: 'VMs', kind: 'number' },
+      { field: 'power_cap_shortfall', label: 'CPU demand lost to the cap', unit: '% (fraction)', kind: 'percent' },
+    ],
+  },
 ] as const satisfies readonly SummaryGroup[];
 
 type ShownField = (typeof SUMMARY_GROUPS)[number]['rows'][number]['field'];

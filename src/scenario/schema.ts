@@ -263,6 +263,17 @@ export const ScenarioSchema = z.strictObject({
    * always `instant`.
    */
   powerStates: PowerStatesSchema.default({ kind: 'instant' }),
+  /** Default mode only: a facility power cap enforced at every scheduling tick by throttling VMs. */
+  powerCap: z
+    .strictObject({
+      facilityWatts: positive('the cap on the whole data center’s power, watts'),
+      choose: z
+        .enum(['energy-intensity', 'uniform'])
+        .default('energy-intensity')
+        .describe('which VMs to throttle: highest accounted watts per MIPS first, or all by the same factor'),
+      floorFraction: fraction('energy-intensity: throttle a VM down to this share of its demand before going lower').default(0.5),
+    })
+    .optional(),
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;

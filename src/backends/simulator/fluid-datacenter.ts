@@ -76,13 +76,32 @@ export interface FluidConfig {
    */
   migrationEngine?: MigrationEngineConfig;
   powerStates: PowerStates;
+  /** A facility power cap enforced at every scheduling tick by throttling VMs (see applyPowerCap). */
+  powerCap?: PowerCapConfig;
   onProgress?: (fraction: number) => void;
   /** Check the model's invariants after every tick and migration (tests; slow). */
   checkInvariants?: boolean;
 }
 
+/**
+ * A data-center power cap. At each scheduling tick, if the facility's power exceeds `facilityWatts`, VMs are
+ * throttled (their CPU share capped) until it does not:
+ * - `energy-intensity`: the VMs whose accounted dynamic power per MIPS is highest first (the per-VM energy
+ *   accounting says where a MIPS costs the most watts: on the least efficient hosts), each down to
+ *   `floorFraction` of its demand, then further only if that is not enough;
+ * - `uniform`: every VM by the same factor (the baseline a meter without per-VM accounting allows).
+ * Throttled demand counts as SLA violation, like any unallocated demand.
+ */
+export interface PowerCapConfig {
+  facilityWatts: number;
+  choose: 'energy-intensity' | 'uniform';
+  floorFraction: number;
+}
+
 export interface FluidResult {
   summary: Omit<RunSummary, 'scenario' | 'mode' | 'seed' | 'wall_seconds'>;
+  /** Energy charged to each VM by the fluid per-VM accounting, joules. */
+  vmEnergyJoules: Float64Array;
   dataCenter: DataCenterSeries;
   hosts: HostSeries;
   warnings: string[];
@@ -151,6 +170,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private readonly hostPower: Float64Array;
   private readonly lastChange: Float64Array;
   private readonly energyJoules: Float64Array;
+  /** Power of each host on and idle, watts (the part of its power shared equally among its VMs). */
+  private readonly idleWatts: Float64Array;
   private readonly idleGeneration: Int32Array;
   /** Hosts that are on or booting, unordered, with positions (−1 when absent). */
   private readonly live: number[] = [];
@@ -167,6 +188,17 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private readonly vmAllocated: Float64Array;
   private readonly vmLastChange: Float64Array;
   private readonly vmMigrationStart: Float64Array;
+  /** Per-VM energy (fluid accounting), joules, and what no VM could be charged with (empty or booting hosts). */
+  private readonly vmEnergyJoules: Float64Array;
+  private unattributedJoules = DOUBLE_ZERO;
+  /** Power-cap throttle per VM: the share of its demand it may use (1: not throttled). */
+  private readonly vmCap: Float64Array;
+  /** MIPS each VM loses to the power cap at the current allocation. */
+  private readonly vmCapLoss: Float64Array;
+  private capShortfall = DOUBLE_ZERO;
+  private capThrottledVmTicks = 0;
+  private capTicks = 0;
+  private capExceededIntervals = 0;
   private readonly history: Float64Array;
   private historyCount = 0;
   private historyHead = -1;
@@ -274,6 +306,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.vmAllocated = new Float64Array(V);
     this.vmLastChange = new Float64Array(V);
     this.vmMigrationStart = new Float64Array(V);
+    this.vmEnergyJoules = new Float64Array(V);
+    this.vmCap = new Float64Array(V).fill(1);
+    this.vmCapLoss = new Float64Array(V);
     this.history = new Float64Array(V * HISTORY_LENGTH);
     this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
     this.hostHistoryEpoch = new Float64Array(H).fill(-1);
@@ -289,6 +324,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       this.refreshRoom(h);
     }
     this.powerTables = new PowerTables(this.power, 'exact');
+    this.idleWatts = new Float64Array(H);
+    for (let h = 0; h < H; h++) this.idleWatts[h] = config.energy === 'max-power' ? this.power[h].maxPowerWatts : this.powerAt(h, 0);
     this.largestVm = new Int32Array(H).fill(-2);
     this.candidateDiffs = new Float64Array(H);
     this.candidateState = new Uint8Array(H);
@@ -720,7 +757,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private integrate(host: number, now: number): void {
     const dt = now - this.lastChange[host];
     if (dt > 0) {
-      this.energyJoules[host] += this.hostPower[host] * dt;
+      const joules = this.hostPower[host] * dt;
+      this.energyJoules[host] += joules;
+      this.attributeEnergy(host, joules, dt);
       if (this.state[host] === ON && (this.resident[host].length > 0 || this.incoming[host].length > 0)) {
         this.activeTime += dt;
         if (this.requestedMips[host] > this.capacity[host] * (1 + EPSILON)) this.violationTime += dt;
@@ -731,9 +770,45 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     for (let i = 0; i < list.length; i++) this.integrateVm(list[i], now);
   }
 
+  /**
+   * Fluid per-VM accounting, the data-center counterpart of the detailed host's rules: a host's idle power is
+   * shared equally among its VMs, the rest (dynamic) in proportion to the CPU each uses, a VM arriving by
+   * migration paying for the CPU its reception costs. An empty, booting or shutting-down host's energy is
+   * unattributed. Σ per VM + unattributed = the data center's energy (summary: vm_energy_sum_error).
+   */
+  private attributeEnergy(host: number, joules: number, dt: number): void {
+    const list = this.resident[host];
+    const arriving = this.incoming[host];
+    const n = list.length;
+    if (this.state[host] !== ON || (n === 0 && arriving.length === 0)) {
+      this.unattributedJoules += joules;
+      return;
+    }
+    let idle = this.idleWatts[host] * dt;
+    if (idle > joules) idle = joules;
+    const used = this.usedMips[host];
+    let perMips = 0;
+    if (used > 0) perMips = (joules - idle) / used;
+    else idle = joules;
+    const idleShare = idle / (n > 0 ? n : arriving.length);
+    const core = this.coreMips[host];
+    const scale = this.hostScale[host];
+    for (let i = 0; i < n; i++) {
+      const vm = list[i];
+      const share = Math.min(this.vmDemand[vm], core * this.vmPes[vm]) * this.vmCap[vm] * scale;
+      this.vmEnergyJoules[vm] += idleShare + share * perMips;
+    }
+    for (let i = 0; i < arriving.length; i++) {
+      const vm = arriving[i];
+      const share = this.overhead * Math.min(this.vmDemand[vm], core * this.vmPes[vm]) * this.vmCap[vm] * scale;
+      this.vmEnergyJoules[vm] += (n > 0 ? 0 : idleShare) + share * perMips;
+    }
+  }
+
   private integrateVm(vm: number, now: number): void {
     const dt = now - this.vmLastChange[vm];
     if (dt <= 0) return;
+    this.capShortfall += this.vmCapLoss[vm] * dt;
     const requested = this.vmDemand[vm];
     const allocated = this.vmAllocated[vm];
     this.totalRequested += requested * dt;
@@ -753,18 +828,20 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     let requested = 0;
     for (let i = 0; i < list.length; i++) {
       const vm = list[i];
-      requested += Math.min(this.vmDemand[vm], core * this.vmPes[vm]);
+      requested += Math.min(this.vmDemand[vm], core * this.vmPes[vm]) * this.vmCap[vm];
     }
     const arriving = this.incoming[host];
     for (let i = 0; i < arriving.length; i++) {
       const vm = arriving[i];
-      requested += this.overhead * Math.min(this.vmDemand[vm], core * this.vmPes[vm]);
+      requested += this.overhead * Math.min(this.vmDemand[vm], core * this.vmPes[vm]) * this.vmCap[vm];
     }
     const capacity = this.capacity[host];
     const scale = requested > capacity ? capacity / requested : 1;
     for (let i = 0; i < list.length; i++) {
       const vm = list[i];
-      const share = Math.min(this.vmDemand[vm], core * this.vmPes[vm]) * scale;
+      const uncapped = Math.min(this.vmDemand[vm], core * this.vmPes[vm]);
+      const share = uncapped * this.vmCap[vm] * scale;
+      this.vmCapLoss[vm] = uncapped * (1 - this.vmCap[vm]) * scale;
       this.vmAllocated[vm] = this.vmTarget[vm] >= 0 ? share * (1 - this.overhead) : share;
     }
     this.requestedMips[host] = requested;
@@ -1284,7 +1361,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     for (let h = 0; h < this.H; h++) this.integrate(h, now);
     // 2. New demand from the traces, committed sums, histories.
     this.readDemand(now);
-    // 3. Allocation and power with the new demand.
+    // 3. Allocation and power with the new demand (power-cap throttles start afresh every tick).
+    if (this.config.powerCap) this.vmCap.fill(1);
     for (let h = 0; h < this.H; h++) if (this.resident[h].length > 0 || this.incoming[h].length > 0 || this.state[h] !== OFF) this.reallocate(h);
     // 4. Consolidation.
     this.startedThisTick = 0;
@@ -1302,11 +1380,79 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       }
       this.migrationService?.endBatch();
     }
+    // 5. The facility power cap, on the state the consolidation left.
+    if (this.config.powerCap) this.applyPowerCap(this.config.powerCap);
     if (now > 0) this.sample(now);
     this.config.onProgress?.(now / this.config.durationSeconds);
     if (this.config.checkInvariants) this.assertInvariants();
     const next = (tick + 1) * this.schedulingIntervalSeconds;
     if (next < this.config.durationSeconds) this.sim.scheduleAt(next, TICK);
+  }
+
+  private facilityWatts(): number {
+    let total = 0;
+    for (let h = 0; h < this.H; h++) total += this.hostPower[h];
+    return total;
+  }
+
+  /** Throttles VMs until the facility's power is within the cap (see {@link PowerCapConfig}). */
+  private applyPowerCap(cap: PowerCapConfig): void {
+    this.capTicks++;
+    if (this.facilityWatts() <= cap.facilityWatts) return;
+    const candidates: number[] = [];
+    for (let vm = 0; vm < this.V; vm++) {
+      const host = this.vmHost[vm];
+      if (host >= 0 && this.state[host] === ON && this.vmAllocated[vm] > 0) candidates.push(vm);
+    }
+    const hosts = new Set<number>();
+    for (const vm of candidates) hosts.add(this.vmHost[vm]);
+    const refresh = (): number => {
+      for (const h of hosts) {
+        this.integrate(h, this.sim.now);
+        this.reallocate(h);
+      }
+      return this.facilityWatts();
+    };
+    if (cap.choose === 'uniform') {
+      // The largest common factor that fits (bisection on the real power curves).
+      let low = 0;
+      let high = 1;
+      for (let i = 0; i < 30; i++) {
+        const mid = (low + high) / 2;
+        for (const vm of candidates) this.vmCap[vm] = mid;
+        if (refresh() <= cap.facilityWatts) low = mid;
+        else high = mid;
+      }
+      for (const vm of candidates) this.vmCap[vm] = low;
+      refresh();
+    } else {
+      // Watts per MIPS each VM's CPU costs on its host, from the per-VM accounting's dynamic rate.
+      const intensity = new Map<number, number>();
+      for (const vm of candidates) {
+        const host = this.vmHost[vm];
+        const used = this.usedMips[host];
+        intensity.set(vm, used > 0 ? (this.hostPower[host] - this.idleWatts[host]) / used : 0);
+      }
+      candidates.sort((a, b) => intensity.get(b)! - intensity.get(a)! || a - b);
+      // Two passes: down to the floor, then (only if needed) below it. Each VM is cut as far as the remaining
+      // excess needs, estimated with its host's dynamic slope, then the real power is re-read.
+      for (const floor of [cap.floorFraction, 0]) {
+        for (const vm of candidates) {
+          const excess = this.facilityWatts() - cap.facilityWatts;
+          if (excess <= 0) break;
+          const host = this.vmHost[vm];
+          const slope = intensity.get(vm)!;
+          const mips = Math.min(this.vmDemand[vm], this.coreMips[host] * this.vmPes[vm]) * this.hostScale[host];
+          if (slope <= 0 || mips <= 0 || this.vmCap[vm] <= floor) continue;
+          const wanted = this.vmCap[vm] - excess / (slope * mips);
+          this.vmCap[vm] = Math.max(floor, wanted);
+          this.integrate(host, this.sim.now);
+          this.reallocate(host);
+        }
+        if (this.facilityWatts() <= cap.facilityWatts) break;
+      }
+    }
+    for (const vm of candidates) if (this.vmCap[vm] < 1) this.capThrottledVmTicks++;
   }
 
   private readDemand(now: number): void {
@@ -1365,7 +1511,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     const allocated = this.totalAllocated - this.lastSampleAllocated;
     const series = this.series;
     series.time.push(now);
-    series.power.push(dt > 0 ? (energy - this.lastSampleEnergy) / dt : 0);
+    const meanPower = dt > 0 ? (energy - this.lastSampleEnergy) / dt : 0;
+    series.power.push(meanPower);
+    if (this.config.powerCap && meanPower > this.config.powerCap.facilityWatts * (1 + 1e-9)) this.capExceededIntervals++;
     series.active.push(active);
     series.util.push(capacity > 0 ? used / capacity : 0);
     series.inFlight.push(this.migrationsInFlight);
@@ -1401,6 +1549,31 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       vms_lost: f.lost,
       migrations_aborted: f.aborted,
     };
+  }
+
+  private energyAccountingSummary(energy: number): Partial<RunSummary> {
+    let attributed = 0;
+    let max = 0;
+    for (let vm = 0; vm < this.V; vm++) {
+      attributed += this.vmEnergyJoules[vm];
+      if (this.vmEnergyJoules[vm] > max) max = this.vmEnergyJoules[vm];
+    }
+    const figures: Partial<RunSummary> = {
+      vm_energy_attributed_kwh: attributed / 3.6e6,
+      vm_energy_unattributed_kwh: this.unattributedJoules / 3.6e6,
+      vm_energy_mean_kwh: this.V > 0 ? attributed / this.V / 3.6e6 : 0,
+      vm_energy_max_kwh: max / 3.6e6,
+      vm_energy_sum_error: energy > 0 ? Math.abs(attributed + this.unattributedJoules - energy) / energy : 0,
+    };
+    const cap = this.config.powerCap;
+    if (cap) {
+      figures.power_cap_w = cap.facilityWatts;
+      figures.power_cap_policy = cap.choose;
+      figures.power_cap_exceeded_intervals = this.capExceededIntervals;
+      figures.power_cap_throttled_vms_mean = this.capTicks > 0 ? this.capThrottledVmTicks / this.capTicks : 0;
+      figures.power_cap_shortfall = this.totalRequested > 0 ? this.capShortfall / this.totalRequested : 0;
+    }
+    return figures;
   }
 
   private finish(): FluidResult {
@@ -1445,7 +1618,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         sim_seconds: end,
         events: this.sim.events,
         ...this.migrationSummary(),
+        ...this.energyAccountingSummary(energy),
       },
+      vmEnergyJoules: this.vmEnergyJoules,
       dataCenter: {
         timeSeconds: Float64Array.from(series.time),
         powerWatts: Float64Array.from(series.power),

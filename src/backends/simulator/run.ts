@@ -41,6 +41,7 @@ export function runBuilt(scenario: Scenario, built: BuiltScenario, start = perfo
     },
     dataCenter: result.dataCenter,
     hosts: result.hosts,
+    ...('vmEnergyJoules' in result ? { vmEnergyJoules: result.vmEnergyJoules as Float64Array } : {}),
     warnings: result.warnings,
   };
 }
@@ -73,6 +74,7 @@ function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOption
     migration: migration.model === 'cloudsim' ? cloudSimMigrationModel(migration.bandwidthFraction, migration.cpuOverhead) : cloudSimMigrationModel(0.5, 0.1),
     migrationEngine: migration.model === 'cloudsim' ? undefined : migrationEngineConfig(migration, built.vms, scenario.seed),
     powerStates: scenario.powerStates,
+    powerCap: scenario.powerCap,
     onProgress: options.onProgress,
   });
   try {
@@ -87,6 +89,7 @@ function runCompat(scenario: Scenario, built: BuiltScenario, options: RunOptions
   if (scenario.powerStates.kind !== 'instant') {
     throw new UserError(`${scenario.name}: powerStates "${scenario.powerStates.kind}" needs mode: default (CloudSim switches hosts instantly)`);
   }
+  if (scenario.powerCap) throw new UserError(`${scenario.name}: powerCap needs mode: default (CloudSim has no power cap)`);
   const policy = scenario.policy;
   let allocation: CompatAllocation = { kind: 'first-fit' };
   if (policy.name === 'consolidation') {
