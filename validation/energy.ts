@@ -219,7 +219,7 @@ function recursive(log: (line: string) => void): Claim {
 }
 
 function guestLevel(log: (line: string) => void): Claim {
-  const budget = 18;
+  const budget = 14;
   const scenario = (policy: boolean, hostCap: boolean): HostScenarioInput => ({
     kind: 'host',
     name: 'guest-level',
@@ -234,7 +234,7 @@ function guestLevel(log: (line: string) => void): Claim {
           { name: 'batch', profile: 'compute', vcpu: 0 },
           { name: 'web', profile: 'floating-point', vcpu: 1 },
         ],
-        ...(policy ? { guestPolicy: { budgetWatts: budget, threadLimitsWatts: { batch: 6 } } } : {}),
+        ...(policy ? { guestPolicy: { budgetWatts: budget, threadLimitsWatts: { batch: 4 } } } : {}),
       },
       pair('unaware', ['compute', 'compute'], [2, 3], hostCap ? { cpuPowerLimitWatts: budget } : {}),
       pair('other', ['memory', 'compute'], [0, 1]),
@@ -253,7 +253,7 @@ function guestLevel(log: (line: string) => void): Claim {
   const otherChange = (work(withPolicy, 'other') / work(without, 'other') - 1) * 100;
   const batch = withPolicy.threads.find((t) => t.thread === 'tenant/batch')!;
   const web = withPolicy.threads.find((t) => t.thread === 'tenant/web')!;
-  log(`  tenant (guest policy, budget ${budget} W, batch ≤ 6 W): max 1 s window ${tenantMax.toFixed(3)} W (uncontrolled ${without.vms[tenant].mean_cpu_watts.toFixed(2)} W); batch ran ${batch.cpu_seconds.toFixed(2)} s, web ${web.cpu_seconds.toFixed(2)} s`);
+  log(`  tenant (guest policy, budget ${budget} W, batch ≤ 4 W): max 1 s window ${tenantMax.toFixed(3)} W (uncontrolled ${without.vms[tenant].mean_cpu_watts.toFixed(2)} W); batch ran ${batch.cpu_seconds.toFixed(2)} s, web ${web.cpu_seconds.toFixed(2)} s`);
   log(`  unaware VM held by the host at ${budget} W: max 1 s window ${unawareMax.toFixed(3)} W (uncontrolled ${without.vms[unaware].mean_cpu_watts.toFixed(2)} W)`);
   log(`  other VM throughput change: ${otherChange.toFixed(3)} %`);
   return {
