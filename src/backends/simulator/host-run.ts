@@ -24,7 +24,8 @@ import { guestEnergyView, hostEnergyView } from './host-energy-adapter.js';
 /**
  * The calibration workloads: microbenchmarks that each excite one kind of activity, as Bellosa's calibration
  * does — a pause loop (cycles, almost no instructions), an ALU loop (instructions), a pointer chase (L2 misses
- * and stalls), an FP kernel (floating point) — and duty-cycled variants, whose halted time separates the TSC
+ * and stalls), an FP kernel (floating point), a branch-misprediction loop and a load-store loop (memory accesses
+ * out of their usual ratio to instructions) — and duty-cycled variants, whose halted time separates the TSC
  * weight from the unhalted-cycle weight. None of the named guest profiles is among them: every profile is
  * held out for the accuracy validation.
  */
@@ -38,7 +39,9 @@ export function calibrationWorkloads(): GuestProgram[] {
   const alu = kernel('alu-loop', { instructions: 2.2, l2Misses: 0, memoryAccesses: 0.3, branchMispredictions: 0.001, floatingPoint: 0 }, 0);
   const chase = kernel('pointer-chase', { instructions: 0.2, l2Misses: 0.025, memoryAccesses: 0.1, branchMispredictions: 0.001, floatingPoint: 0 }, 0.8);
   const fp = kernel('fp-kernel', { instructions: 1.0, l2Misses: 0.001, memoryAccesses: 0.4, branchMispredictions: 0.001, floatingPoint: 1.0 }, 0.05);
-  return [spin, alu, chase, fp, duty(alu, 0.004), duty(spin, 0.006), duty(chase, 0.005), duty(fp, 0.003)];
+  const branches = kernel('branch-miss', { instructions: 0.6, l2Misses: 0, memoryAccesses: 0.15, branchMispredictions: 0.05, floatingPoint: 0 }, 0);
+  const loadStore = kernel('load-store', { instructions: 1.2, l2Misses: 0.0005, memoryAccesses: 1.1, branchMispredictions: 0.0005, floatingPoint: 0 }, 0.02);
+  return [spin, alu, chase, fp, branches, loadStore, duty(alu, 0.004), duty(spin, 0.006), duty(chase, 0.005), duty(fp, 0.003)];
 }
 
 /** Workloads the calibration never sees: the accounting-accuracy validation runs these. */
