@@ -271,8 +271,8 @@ function guestLevel(log: (line: string) => void): Claim {
       unaware_max_window_true_w: r4(unawareMax),
       other_throughput_change_pct: r4(otherChange),
     },
-    target: 'tenant ≤ budget and unaware ≤ 1.02 × budget in every 1 s window after the first second; other VM not slowed (throughput change > −2 %)',
-    pass: tenantMax <= budget && unawareMax <= budget * 1.02 && otherChange > -2,
+    target: 'tenant and unaware VM ≤ 1.02 × budget (the tolerance of energy.power_cap) in every 1 s window after the first second; other VM not slowed (throughput change > −2 %)',
+    pass: tenantMax <= budget * 1.02 && unawareMax <= budget * 1.02 && otherChange > -2,
   };
 }
 

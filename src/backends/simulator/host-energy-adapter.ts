@@ -16,6 +16,7 @@ export function hostEnergyView(machine: HostMachine, accountant: EnergyAccountan
     nowSeconds: () => machine.timeSeconds,
     vmCpuEnergyJoules: (vm) => accountant.vmCpu(vm),
     vmDiskEnergyJoules: (vm) => accountant.vmDisk(vm),
+    vmDiskRequestEnergyJoules: (vm) => accountant.diskRequests[vm],
     vmIsService: (vm) => machine.vmIsDriver[vm] === 1,
     vcpuVm: (v) => machine.vcpuVm[v],
     vcpuCore: (v) => machine.vcpuCore[v],

@@ -11,8 +11,9 @@
  *   TSC weight), summed per VM;
  * - CPU idle energy (halted segments, TSC ticks × TSC weight) is shared among the guest VMs by the idle rule:
  *   `equal` (default: being on costs every VM the same), `by-vcpus` (VM size) or `by-cpu-time`;
- * - disk: a request's active energy is the active power × its service time (size ÷ rate, plus positioning);
- *   the rest of the disk's energy (idle, standby, spin-up) is shared equally among the guest VMs' virtual disks;
+ * - disk: a request's active energy is the active power × its service time (size ÷ rate, plus positioning),
+ *   charged as the service happens; the rest of the disk's energy (idle, standby, spin-up) is shared equally
+ *   among the guest VMs' virtual disks;
  * - recursive: the driver VM's CPU energy is charged to its clients in proportion to the work it did for each
  *   in the period. The driver is itself an energy-aware guest: it logs its own virtual counters per client
  *   request, so it knows the cycles each client cost it, and reports that split to the host (Stoess et al.
@@ -73,8 +74,11 @@ export class EnergyAccountant {
   private readonly lastVcpuTrue: Float64Array;
   private readonly lastVcpuRun: Float64Array;
   private readonly lastDriverCycles: Float64Array;
-  private readonly lastDiskService: Float64Array;
+  private readonly diskService: Float64Array;
+  /** Disk energy of each VM's own requests (without its share of idle), joules. */
+  readonly diskRequests: Float64Array;
   private lastDiskEnergy = 0;
+  private lastFlushSeconds = 0;
   private lastBaseline = 0;
   private readonly vmActiveEstimate: Float64Array;
   private readonly vmActiveTrue: Float64Array;
@@ -95,7 +99,8 @@ export class EnergyAccountant {
     this.lastVcpuTrue = new Float64Array(machine.vcpuCount);
     this.lastVcpuRun = new Float64Array(machine.vcpuCount);
     this.lastDriverCycles = new Float64Array(n);
-    this.lastDiskService = new Float64Array(n);
+    this.diskService = new Float64Array(n);
+    this.diskRequests = new Float64Array(n);
     this.vmActiveEstimate = new Float64Array(n);
     this.vmActiveTrue = new Float64Array(n);
     this.vmRun = new Float64Array(n);
@@ -164,14 +169,17 @@ export class EnergyAccountant {
     this.lastDiskEnergy = diskNow;
     const activeWatts = m.disk.parameters.activePowerWatts;
     let diskActive = 0;
+    const now = m.timeSeconds;
+    this.diskService.fill(0);
+    m.diskActiveSeconds(this.lastFlushSeconds, now, this.diskService);
     for (let vm = 0; vm < n; vm++) {
-      const service = m.vmDiskServiceSeconds[vm] - this.lastDiskService[vm];
-      this.lastDiskService[vm] = m.vmDiskServiceSeconds[vm];
-      const joules = service * activeWatts;
+      const joules = this.diskService[vm] * activeWatts;
       diskActive += joules;
       this.estimate.disk[vm] += joules;
       this.truth.disk[vm] += joules;
+      this.diskRequests[vm] += joules;
     }
+    this.lastFlushSeconds = now;
     const diskRest = diskPeriod - diskActive;
     if (this.guestVms.length > 0) {
       for (const vm of this.guestVms) {

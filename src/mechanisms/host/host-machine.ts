@@ -180,7 +180,9 @@ export class HostMachine {
   private readonly threadWake: Float64Array;
   private readonly threadTickets: Float64Array;
   private readonly threadPass: Float64Array;
-  /** Guest-level allocation per thread (share of its vCPU's run time per period), 0..1. */
+  private readonly threadWasBlocked: Uint8Array;
+  private readonly vcpuThreadFloor: Float64Array;
+  /** Guest-level allocation per thread (share of wall time per allocation period), 0..1. */
   readonly threadAllocation: Float64Array;
   private readonly threadUsed: Float64Array;
   readonly threadCounters: Float64Array;
@@ -227,6 +229,12 @@ export class HostMachine {
   private readyOrder: number[] = [];
   private readyCount = 0;
 
+  // Service intervals of submitted requests not yet fully accounted, in submission (= service) order; the
+  // accountant drains them with diskActiveSeconds(). Typed arrays: one request must not allocate.
+  private intervalVm = new Int32Array(64);
+  private intervalStart = new Float64Array(64);
+  private intervalEnd = new Float64Array(64);
+  private intervalCount = 0;
   private readonly segmentDeltas = new Float64Array(EVENT_COUNT);
   private readonly pieceDeltas = new Float64Array(EVENT_COUNT);
   private readonly listeners: ((record: SwitchRecord) => void)[] = [];
@@ -364,6 +372,8 @@ export class HostMachine {
     this.threadWake = new Float64Array(threadCount);
     this.threadTickets = new Float64Array(threadCount);
     this.threadPass = new Float64Array(threadCount);
+    this.threadWasBlocked = new Uint8Array(threadCount);
+    this.vcpuThreadFloor = new Float64Array(vcpuCount);
     this.threadAllocation = new Float64Array(threadCount).fill(1);
     this.threadUsed = new Float64Array(threadCount);
     this.threadCounters = new Float64Array(threadCount * EVENT_COUNT);
@@ -406,7 +416,7 @@ export class HostMachine {
   /** Registers `run(now)` to be called every `periodSeconds` of simulated time, at slice boundaries. */
   every(periodSeconds: number, run: (now: number) => void): void {
     if (!(periodSeconds >= this.sliceSeconds)) throw new RangeError(`HostMachine.every: period ${periodSeconds} s is shorter than a slice`);
-    this.controllers.push({ periodSeconds, nextSeconds: periodSeconds, run });
+    this.controllers.push({ periodSeconds, nextSeconds: this.timeSeconds + periodSeconds, run });
   }
 
   /** Subscribes to every counter-log record (slows the loop; for tests and traces). */
@@ -517,6 +527,7 @@ export class HostMachine {
     const wOffset = ps * this.weights.stride;
     const tscWeight = weights[wOffset];
     let t = t0;
+    let zeroTurns = 0;
     while (runEnd - t > TIME_EPSILON) {
       const vcpu = this.pick(core, t);
       if (vcpu < 0) break;
@@ -526,16 +537,18 @@ export class HostMachine {
         // The vCPU's allocation is used up: its turn goes to the halt client (Stoess et al. §4.2), so the
         // other vCPUs get exactly the share they had without the limit. It still pays the turn in pass.
         this.chargeTurn(vcpu, core, runEnd - t, t);
-        t = runEnd;
         break;
       }
       const deltas = this.segmentDeltas;
       deltas.fill(0);
       const allowed = Math.min(runEnd - t, budget);
       const ran = this.vcpuIsDriver[vcpu] === 1 ? this.runDriver(t, allowed, frequency, deltas) : this.runGuest(vcpu, t, allowed, frequency, deltas);
-      // pick() only returns a vCPU with something ready, and every ready thread or request runs for a
-      // positive time, so ran > 0; the guard keeps a modelling slip from spinning forever.
-      if (ran <= 0) break;
+      // A zero-length turn still made progress (a zero-cost driver request handed to the disk): pick again.
+      // The counter keeps a modelling slip from spinning forever.
+      if (ran <= 0) {
+        if (++zeroTurns > 10_000) throw new Error(`HostMachine: core ${core} made no progress at ${t} s`);
+        continue;
+      }
       // The counter log: one record per switch, added to the vCPU's row.
       const trueJoules = this.power.dynamicJoules(deltas, 0, voltage) + leakage * ran;
       let estimate = tscWeight * ran * this.tscHz;
@@ -561,7 +574,6 @@ export class HostMachine {
       if (limited && ran >= budget - TIME_EPSILON && runEnd - t > TIME_EPSILON) {
         // Used up during its turn: the rest of the turn is halt as well.
         this.chargeTurn(vcpu, core, runEnd - t, t);
-        t = runEnd;
         break;
       }
     }
@@ -630,6 +642,10 @@ export class HostMachine {
     for (let th = this.vcpuThreadStart[vcpu]; th < end; th++) {
       if (this.threadWake[th] > t + TIME_EPSILON) continue;
       if (this.threadAllocation[th] < 1 && this.threadUsed[th] >= this.threadAllocation[th] * this.allocationPeriodSeconds - TIME_EPSILON) continue;
+      if (this.threadWasBlocked[th] === 1) {
+        this.threadWasBlocked[th] = 0;
+        if (this.threadPass[th] < this.vcpuThreadFloor[vcpu]) this.threadPass[th] = this.vcpuThreadFloor[vcpu];
+      }
       if (this.threadPass[th] < bestPass) {
         bestPass = this.threadPass[th];
         best = th;
@@ -673,6 +689,7 @@ export class HostMachine {
       this.threadUsed[th] += dt;
       this.threadWorkSeconds[th] += work / fmax;
       this.threadPass[th] += (dt / this.sliceSeconds) * (STRIDE_ONE / this.threadTickets[th]);
+      this.vcpuThreadFloor[vcpu] = this.threadPass[th];
       ran += dt;
       if (needed <= budget) {
         this.threadRemaining[th] = 0;
@@ -705,6 +722,7 @@ export class HostMachine {
       return;
     }
     if (kind === PHASE_SLEEP) {
+      this.threadWasBlocked[thread] = 1;
       // Sleep, then continue with the next phase at the wake-up time.
       const wake = now + this.phaseAmount[phase];
       this.advancePhase(thread, wake);
@@ -712,6 +730,7 @@ export class HostMachine {
       return;
     }
     // Disk: block until the request completes; the completion sets the wake time.
+    this.threadWasBlocked[thread] = 1;
     this.threadWake[thread] = Infinity;
     this.enqueueRequest(thread, this.phaseAmount[phase], now);
   }
@@ -838,14 +857,61 @@ export class HostMachine {
       const thread = this.readyThread[i];
       const bytes = this.readyBytes[i];
       const done = this.disk.submit(this.readyTime[i], bytes);
+      this.pushInterval(this.threadVm[thread], done - this.disk.serviceSeconds(bytes), done);
       const vm = this.threadVm[thread];
       this.vmDiskBytes[vm] += bytes;
       this.vmDiskServiceSeconds[vm] += this.disk.serviceSeconds(bytes);
       this.threadDiskBytes[thread] += bytes;
       this.threadWake[thread] = done;
+      this.advancePhase(thread, done);
       this.eventCount++;
     }
     this.readyCount = 0;
+  }
+
+  private pushInterval(vm: number, start: number, end: number): void {
+    if (this.intervalCount === this.intervalVm.length) {
+      const n = this.intervalCount * 2;
+      const a = new Int32Array(n);
+      a.set(this.intervalVm);
+      this.intervalVm = a;
+      const b = new Float64Array(n);
+      b.set(this.intervalStart);
+      this.intervalStart = b;
+      const c = new Float64Array(n);
+      c.set(this.intervalEnd);
+      this.intervalEnd = c;
+    }
+    this.intervalVm[this.intervalCount] = vm;
+    this.intervalStart[this.intervalCount] = start;
+    this.intervalEnd[this.intervalCount] = end;
+    this.intervalCount++;
+  }
+
+  /**
+   * Adds to `perVm` each VM's disk service time inside [from, to) (requests are charged as they are served, not
+   * when submitted), and forgets the intervals that end by `to`. Returns the total.
+   */
+  diskActiveSeconds(from: number, to: number, perVm: Float64Array): number {
+    let total = 0;
+    let kept = 0;
+    for (let i = 0; i < this.intervalCount; i++) {
+      const start = this.intervalStart[i];
+      const end = this.intervalEnd[i];
+      const overlap = Math.min(end, to) - Math.max(start, from);
+      if (overlap > 0) {
+        perVm[this.intervalVm[i]] += overlap;
+        total += overlap;
+      }
+      if (end > to) {
+        this.intervalVm[kept] = this.intervalVm[i];
+        this.intervalStart[kept] = start;
+        this.intervalEnd[kept] = end;
+        kept++;
+      }
+    }
+    this.intervalCount = kept;
+    return total;
   }
 
   private emit(t: number, vcpu: number, core: number, ps: number, seconds: number, deltas: Float64Array, estimate: number, trueJoules: number): void {

@@ -4,14 +4,16 @@
  *
  * - Per-VM CPU power limit (Stoess et al., USENIX ATC 2007, §4.2): the budget becomes the VM's vCPU
  *   allocations (power-limit-controller.ts); time nobody is allotted is halt. Other VMs keep their share.
- * - Per-core temperature or power limit: first energy balancing — move the hottest vCPU of the hottest core to
- *   the coolest core, swapping it with that core's coolest vCPU when that narrows the gap (Merkel and Bellosa,
- *   "Balancing power consumption in multiprocessor systems", EuroSys 2006: run queues balanced by their tasks'
- *   power, not only their length); throttle only a core that stays above its limit: forced halt cycles
+ * - Per-core temperature or power limit: first energy balancing — between the hottest and the coolest core, the
+ *   swap of one vCPU of each (or the move of one vCPU, when the cool queue is shorter by two or more) that best
+ *   narrows the gap between the power their run queues put on them, each vCPU weighing its mean power over the
+ *   period (Merkel and Bellosa, "Balancing power consumption in multiprocessor systems", EuroSys 2006: run
+ *   queues balanced by their tasks' power, not only their length); throttle only a core that stays above its limit: forced halt cycles
  *   (`halt`) or a slower P-state (`dvfs`), with a proportional-integral step on the excess, released when the
  *   core is back under the limit.
- * - Per-VM disk power limit: a token bucket of the VM's disk budget; a VM in debt has its requests held until
- *   the next period (delayed to the next tick), as Stoess et al. throttle disk requests.
+ * - Per-VM disk power limit: a token bucket of the VM's disk budget, spent by the energy of its own requests (its
+ *   share of the disk's idle power is not under its control); a VM in debt has its requests held until the next
+ *   period (delayed to the next tick), as Stoess et al. throttle disk requests.
  * - DVFS governor: `performance` (fastest), `powersave` (slowest), `ondemand` (fastest above 80 % load,
  *   otherwise the slowest P-state whose frequency covers load / 0.8, as Linux's ondemand governor). Thermal DVFS
  *   throttling only ever slows a core further.
@@ -104,7 +106,8 @@ export class HostEnergyManager {
       vcpuSeconds[v] = s - this.lastVcpuSeconds[v];
       this.lastVcpuActive[v] = e;
       this.lastVcpuSeconds[v] = s;
-      if (vcpuSeconds[v] > 1e-6) this.vcpuWatts[v] = vcpuActive[v] / vcpuSeconds[v];
+      // Mean power the vCPU put on its core over the period (power while running × share of time it ran).
+      this.vcpuWatts[v] = vcpuActive[v] / period;
     }
     const coreLoad = new Float64Array(view.coreCount);
     for (let c = 0; c < view.coreCount; c++) {
@@ -117,6 +120,8 @@ export class HostEnergyManager {
     }
 
     for (const [vm, limit] of this.config.vmCpuLimitWatts) {
+      // Service (driver) VMs are charged to their clients; limiting them would throttle everyone's I/O.
+      if (view.vmIsService(vm)) continue;
       const now = view.vmCpuEnergyJoules(vm);
       const spent = now - this.lastVmCpu[vm];
       this.lastVmCpu[vm] = now;
@@ -129,12 +134,22 @@ export class HostEnergyManager {
       const state = this.limitStates.get(vm)!;
       const width = this.vmVcpus[vm].length;
       const allowed = powerLimitStep(state, active, Math.max(0, spent - active), seconds, period, limit, width);
-      const share = allowed >= width ? 1 : allowed / width;
+      // Water-filling: a vCPU that used less than its allocation needs only what it used.
+      const demands = this.vmVcpus[vm].map((v) => (vcpuSeconds[v] / period < view.vcpuAllocation(v) - 0.02 ? vcpuSeconds[v] / period : 1));
+      let lo = allowed / width;
+      let hi = 1;
+      for (let k = 0; k < 60; k++) {
+        const mid = (lo + hi) / 2;
+        if (demands.reduce((sum, d) => sum + Math.min(d, mid), 0) > allowed) hi = mid;
+        else lo = mid;
+      }
+      const share = allowed >= width ? 1 : lo;
       for (const v of this.vmVcpus[vm]) view.setVcpuAllocation(v, share);
     }
 
     for (const [vm, limit] of this.config.vmDiskLimitWatts) {
-      const now = view.vmDiskEnergyJoules(vm);
+      if (view.vmIsService(vm)) continue;
+      const now = view.vmDiskRequestEnergyJoules(vm);
       const spent = now - this.lastVmDisk[vm];
       this.lastVmDisk[vm] = now;
       // Token bucket: one period of budget at most in reserve, debt carried until paid.
@@ -172,8 +187,7 @@ export class HostEnergyManager {
     // Balance only when the hot core is near its limit: moving costs cache warmth.
     const margin = limit.temperatureCelsius !== undefined ? 3 : 0.05 * (limit.powerWatts ?? 0);
     if (this.excess(hot, limit) < -margin) return;
-    // Power a run queue puts on its core: the mean of its vCPUs' power while running (each gets an equal
-    // share of a busy core). Swaps keep the queues' lengths, so the means stay comparable.
+    // Power a run queue puts on its core: the sum of its vCPUs' mean power over the period.
     const hotQueue: number[] = [];
     const coolQueue: number[] = [];
     for (let v = 0; v < view.vcpuCount; v++) {
@@ -181,8 +195,8 @@ export class HostEnergyManager {
       else if (view.vcpuCore(v) === cool) coolQueue.push(v);
     }
     if (hotQueue.length === 0) return;
-    const mean = (queue: number[]): number => (queue.length === 0 ? 0 : queue.reduce((sum, v) => sum + this.vcpuWatts[v], 0) / queue.length);
-    const gap = mean(hotQueue) - mean(coolQueue);
+    const sum = (queue: number[]): number => queue.reduce((total, v) => total + this.vcpuWatts[v], 0);
+    const gap = sum(hotQueue) - sum(coolQueue);
     if (gap <= 0) return;
     let bestA = -1;
     let bestB = -1;
@@ -190,7 +204,7 @@ export class HostEnergyManager {
     for (const a of hotQueue) {
       if (coolQueue.length + 1 < hotQueue.length) {
         // The cool queue is shorter by two or more: a plain move also evens the lengths.
-        const after = Math.abs((mean(hotQueue) * hotQueue.length - this.vcpuWatts[a]) / (hotQueue.length - 1) - (mean(coolQueue) * coolQueue.length + this.vcpuWatts[a]) / (coolQueue.length + 1));
+        const after = Math.abs(gap - 2 * this.vcpuWatts[a]);
         if (after < bestGap - 1e-9) {
           bestGap = after;
           bestA = a;
@@ -198,8 +212,7 @@ export class HostEnergyManager {
         }
       }
       for (const b of coolQueue) {
-        const delta = this.vcpuWatts[a] - this.vcpuWatts[b];
-        const after = Math.abs(gap - delta / hotQueue.length - delta / coolQueue.length);
+        const after = Math.abs(gap - 2 * (this.vcpuWatts[a] - this.vcpuWatts[b]));
         if (after < bestGap - 1e-9) {
           bestGap = after;
           bestA = a;

@@ -19,8 +19,10 @@ export interface HostEnergyView {
 
   /** Estimated CPU energy charged to the VM so far (its vCPUs, its idle share, work done for it by driver VMs), joules. */
   vmCpuEnergyJoules(vm: number): number;
-  /** Estimated disk energy charged to the VM so far, joules. */
+  /** Estimated disk energy charged to the VM so far (its requests and its share of the disk's idle power), joules. */
   vmDiskEnergyJoules(vm: number): number;
+  /** Disk energy of the VM's own requests so far (what throttling its requests can change), joules. */
+  vmDiskRequestEnergyJoules(vm: number): number;
   /** True for service VMs (driver VMs): they are charged to their clients, never capped. */
   vmIsService(vm: number): boolean;
 
