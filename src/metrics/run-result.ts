@@ -86,6 +86,10 @@ export interface RunSummary {
   power_cap_policy?: string;
   /** Scheduling intervals whose mean power exceeded the cap (between ticks migrations can raise power). */
   power_cap_exceeded_intervals?: number;
+  /** Rack caps: the cap per rack, (rack, interval) pairs whose mean power exceeded it, migrations started to shed load. */
+  power_cap_rack_w?: number;
+  power_cap_rack_exceeded_intervals?: number;
+  power_cap_migrations?: number;
   /** Mean number of VMs throttled per tick. */
   power_cap_throttled_vms_mean?: number;
   /** CPU demand lost to the cap / total requested CPU. */

@@ -263,16 +263,25 @@ export const ScenarioSchema = z.strictObject({
    * always `instant`.
    */
   powerStates: PowerStatesSchema.default({ kind: 'instant' }),
-  /** Default mode only: a facility power cap enforced at every scheduling tick by throttling VMs. */
+  /** Default mode only: facility and rack power caps, enforced at every scheduling tick (docs/models/default.md). */
   powerCap: z
     .strictObject({
-      facilityWatts: positive('the cap on the whole data center’s power, watts'),
+      facilityWatts: positive('the cap on the whole data center’s power, watts').optional(),
+      rack: z
+        .strictObject({
+          watts: positive('the cap on each rack’s power, watts'),
+          hostsPerRack: z.number().int().positive().describe('racks are runs of this many consecutive hosts'),
+          migrate: z.boolean().default(true).describe('shed a rack’s excess by migrating its highest-power VMs to racks with headroom before throttling'),
+          maxMigrationsPerTick: z.number().int().positive().default(10).describe('per rack and scheduling tick'),
+        })
+        .optional(),
       choose: z
         .enum(['energy-intensity', 'uniform'])
         .default('energy-intensity')
         .describe('which VMs to throttle: highest accounted watts per MIPS first, or all by the same factor'),
       floorFraction: fraction('energy-intensity: throttle a VM down to this share of its demand before going lower').default(0.5),
     })
+    .refine((c) => c.facilityWatts !== undefined || c.rack !== undefined, { message: 'give facilityWatts, rack, or both' })
     .optional(),
 });
 

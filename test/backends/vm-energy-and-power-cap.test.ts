@@ -84,7 +84,7 @@ describe('facility power cap', () => {
   const hosts = [efficient, wasteful].map((power) => ({ cores: 2, mipsPerCore: 1000, ramMiB: 4096, bandwidthMbps: 1000, power }));
   const vms = Array.from({ length: 4 }, () => ({ mips: 1000, pes: 1, ramMiB: 512, bandwidthMbps: 100 }));
   const run = (choose: 'energy-intensity' | 'uniform', facilityWatts: number) =>
-    new FluidDataCenter(config({ hosts, vms, utilisation: new Float64Array(4 * 288).fill(1), powerCap: { facilityWatts, choose, floorFraction: 0.5 } })).run();
+    new FluidDataCenter(config({ hosts, vms, utilisation: new Float64Array(4 * 288).fill(1), powerCap: { facilityWatts, rack: null, choose, floorFraction: 0.5 } })).run();
 
   it('holds the cap and throttles the wasteful host first', () => {
     // Uncapped: 100 + 200 = 300 W. Cap 250 W: 50 W to shed. On the wasteful host a MIPS costs 0.075 W, on the
@@ -116,5 +116,43 @@ describe('facility power cap', () => {
     expect(r.summary.power_cap_shortfall).toBe(0);
     expect(r.summary.power_cap_throttled_vms_mean).toBe(0);
     expect(r.summary.energy_kwh).toBeCloseTo((300 * 3600) / 3.6e6, 6);
+  });
+});
+
+describe('rack power caps', () => {
+  // Two racks of two linear hosts (50 W idle, 150 W at 2000 MIPS); four VMs at full demand start on rack 0
+  // (first fit: two per host), 300 W against a 200 W rack cap. Rack 1 is off.
+  const host = { cores: 2, mipsPerCore: 1000, ramMiB: 4096, bandwidthMbps: 1000, power: linearPowerModel('linear', 50, 150) };
+  const vms = Array.from({ length: 4 }, () => ({ mips: 1000, pes: 1, ramMiB: 512, bandwidthMbps: 100 }));
+  const run = (migrate: boolean) =>
+    new FluidDataCenter(
+      config({
+        hosts: [host, host, host, host],
+        vms,
+        utilisation: new Float64Array(4 * 288).fill(1),
+        durationSeconds: 3600,
+        powerCap: { facilityWatts: null, rack: { watts: 200, hostsPerRack: 2, migrate, maxMigrationsPerTick: 10 }, choose: 'energy-intensity', floorFraction: 0.5 },
+      }),
+    ).run();
+
+  it('throttling alone keeps rack 0 at its cap for the whole run', () => {
+    const r = run(false);
+    expect(r.summary.power_cap_migrations).toBe(0);
+    expect(r.summary.power_cap_rack_exceeded_intervals).toBe(0);
+    // 100 W shed at 0.05 W/MIPS: 2000 of the 4000 MIPS, all the time.
+    expect(r.summary.power_cap_shortfall).toBeCloseTo(0.5, 6);
+    expect(r.summary.energy_kwh).toBeCloseTo((200 * 3600) / 3.6e6, 6);
+  });
+
+  it('migration moves the highest-power VMs to the rack with headroom, and throttling stops', () => {
+    const r = run(true);
+    // At the first tick no VM has a measured power yet; at 300 s each draws 75 W (25 W idle share + 50 W), so two
+    // move to rack 1 (75 + 75 ≥ 100 W of excess); from the tick after they land, nothing is throttled.
+    expect(r.summary.power_cap_migrations).toBe(2);
+    expect(r.summary.migrations).toBe(2);
+    expect(r.summary.power_cap_rack_exceeded_intervals).toBe(0);
+    const throttleOnly = run(false);
+    expect(r.summary.power_cap_shortfall!).toBeLessThan(throttleOnly.summary.power_cap_shortfall! / 5);
+    expect(r.summary.vm_energy_sum_error).toBeLessThan(1e-12);
   });
 });

@@ -84,16 +84,20 @@ export interface FluidConfig {
 }
 
 /**
- * A data-center power cap. At each scheduling tick, if the facility's power exceeds `facilityWatts`, VMs are
- * throttled (their CPU share capped) until it does not:
- * - `energy-intensity`: the VMs whose accounted dynamic power per MIPS is highest first (the per-VM energy
- *   accounting says where a MIPS costs the most watts: on the least efficient hosts), each down to
- *   `floorFraction` of its demand, then further only if that is not enough;
- * - `uniform`: every VM by the same factor (the baseline a meter without per-VM accounting allows).
+ * Data-center power caps: a facility cap, rack caps, or both. At each scheduling tick, after consolidation:
+ * 1. racks over their cap first shed load by migration (if `rack.migrate`): their VMs with the highest accounted
+ *    power (per-VM energy over the last interval) move to hosts in racks with headroom, until the power they
+ *    account for covers the excess — the rack-level counterpart of balancing before throttling;
+ * 2. what is still over a cap now (migrations take time) is throttled, VMs' CPU shares capped:
+ *    - `energy-intensity`: the VMs whose accounted dynamic power per MIPS is highest first (where a MIPS costs
+ *      the most watts: the least efficient hosts), each down to `floorFraction` of its demand, then further only
+ *      if that is not enough;
+ *    - `uniform`: every VM of the group by the same factor (what a meter without per-VM accounting allows).
  * Throttled demand counts as SLA violation, like any unallocated demand.
  */
 export interface PowerCapConfig {
-  facilityWatts: number;
+  facilityWatts: number | null;
+  rack: { watts: number; hostsPerRack: number; migrate: boolean; maxMigrationsPerTick: number } | null;
   choose: 'energy-intensity' | 'uniform';
   floorFraction: number;
 }
@@ -199,6 +203,11 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private capThrottledVmTicks = 0;
   private capTicks = 0;
   private capExceededIntervals = 0;
+  private capRackExceededIntervals = 0;
+  private capMigrations = 0;
+  private readonly vmEnergyAtTick: Float64Array;
+  private readonly vmPowerRate: Float64Array;
+  private lastCapTick = 0;
   private readonly history: Float64Array;
   private historyCount = 0;
   private historyHead = -1;
@@ -309,6 +318,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.vmEnergyJoules = new Float64Array(V);
     this.vmCap = new Float64Array(V).fill(1);
     this.vmCapLoss = new Float64Array(V);
+    this.vmEnergyAtTick = new Float64Array(V);
+    this.vmPowerRate = new Float64Array(V);
     this.history = new Float64Array(V * HISTORY_LENGTH);
     this.hostHistoryCache = new Float64Array(H * HISTORY_LENGTH);
     this.hostHistoryEpoch = new Float64Array(H).fill(-1);
@@ -1389,41 +1400,135 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     if (next < this.config.durationSeconds) this.sim.scheduleAt(next, TICK);
   }
 
-  private facilityWatts(): number {
+  private groupWatts(hosts: readonly number[]): number {
     let total = 0;
-    for (let h = 0; h < this.H; h++) total += this.hostPower[h];
+    for (const h of hosts) total += this.hostPower[h];
     return total;
   }
 
-  /** Throttles VMs until the facility's power is within the cap (see {@link PowerCapConfig}). */
+  /** Host indices of each rack (racks of `hostsPerRack` consecutive hosts). */
+  private rackHosts(hostsPerRack: number): number[][] {
+    const racks: number[][] = [];
+    for (let h = 0; h < this.H; h++) {
+      const r = Math.floor(h / hostsPerRack);
+      (racks[r] ??= []).push(h);
+    }
+    return racks;
+  }
+
+  /** Applies the power caps (see {@link PowerCapConfig}). */
   private applyPowerCap(cap: PowerCapConfig): void {
     this.capTicks++;
-    if (this.facilityWatts() <= cap.facilityWatts) return;
-    const candidates: number[] = [];
+    const now = this.sim.now;
+    // Per-VM power over the last interval, from the per-VM accounting (every host was integrated at this tick).
+    const interval = now - this.lastCapTick;
     for (let vm = 0; vm < this.V; vm++) {
-      const host = this.vmHost[vm];
-      if (host >= 0 && this.state[host] === ON && this.vmAllocated[vm] > 0) candidates.push(vm);
+      this.vmPowerRate[vm] = interval > 0 ? (this.vmEnergyJoules[vm] - this.vmEnergyAtTick[vm]) / interval : 0;
+      this.vmEnergyAtTick[vm] = this.vmEnergyJoules[vm];
     }
-    const hosts = new Set<number>();
-    for (const vm of candidates) hosts.add(this.vmHost[vm]);
+    this.lastCapTick = now;
+    const throttled = new Set<number>();
+    if (cap.rack) {
+      const racks = this.rackHosts(cap.rack.hostsPerRack);
+      if (cap.rack.migrate) this.shedRacksByMigration(racks, cap.rack.watts, cap.rack.maxMigrationsPerTick);
+      for (const hosts of racks) for (const vm of this.throttleGroup(hosts, cap.rack.watts, cap)) throttled.add(vm);
+    }
+    if (cap.facilityWatts !== null) {
+      const all = Array.from({ length: this.H }, (_, h) => h);
+      for (const vm of this.throttleGroup(all, cap.facilityWatts, cap)) throttled.add(vm);
+    }
+    this.capThrottledVmTicks += throttled.size;
+  }
+
+  /**
+   * Moves the highest-power VMs of racks over their cap to hosts in racks with headroom (power-aware best fit
+   * among those hosts), until the moved VMs' accounted power covers each rack's excess.
+   */
+  private shedRacksByMigration(racks: readonly number[][], rackWatts: number, maxPerTick: number): void {
+    const rackOf = (h: number): number => Math.floor(h / racks[0].length);
+    // Headroom counts the power already planned to arrive (committed demand) as well as what is drawn now.
+    const headroom = racks.map((hosts) => {
+      let planned = 0;
+      for (const h of hosts) {
+        if (this.state[h] === OFF) continue;
+        planned += Math.max(this.hostPower[h], this.powerAt(h, this.committedDemand[h] / this.capacity[h]));
+      }
+      return rackWatts - planned;
+    });
+    const excluded = new Uint8Array(this.H);
+    const refreshExcluded = (): void => {
+      for (let h = 0; h < this.H; h++) excluded[h] = headroom[rackOf(h)] <= 0 || (this.linkDown !== null && this.linkDown !== undefined && this.linkDown[h] > 0) ? 1 : 0;
+    };
+    for (let r = 0; r < racks.length; r++) {
+      let excess = this.groupWatts(racks[r]) - rackWatts;
+      if (excess <= 0) continue;
+      const candidates: number[] = [];
+      for (const h of racks[r]) {
+        if (this.state[h] !== ON) continue;
+        for (const vm of this.committed[h]) if (this.vmHost[vm] === h && !this.isMigrating(vm) && this.vmPowerRate[vm] > 0) candidates.push(vm);
+      }
+      candidates.sort((a, b) => this.vmPowerRate[b] - this.vmPowerRate[a] || a - b);
+      let moved = 0;
+      for (const vm of candidates) {
+        if (excess <= 0 || moved >= maxPerTick) break;
+        refreshExcluded();
+        for (const h of racks[r]) excluded[h] = 1;
+        const source = this.vmHost[vm];
+        this.uncommit(vm, source);
+        const target = this.findHost(vm, excluded, null, true);
+        if (target < 0) {
+          this.commit(vm, source);
+          continue;
+        }
+        const before = this.state[target] === OFF ? 0 : this.powerAt(target, this.committedDemand[target] / this.capacity[target]);
+        this.commit(vm, target);
+        const after = this.powerAt(target, this.committedDemand[target] / this.capacity[target]);
+        headroom[rackOf(target)] -= after - before;
+        if (this.state[target] === OFF) this.wake(target);
+        if (this.state[target] === ON) this.startMigration(vm, target);
+        excess -= this.vmPowerRate[vm];
+        moved++;
+        this.capMigrations++;
+      }
+    }
+  }
+
+  /** Throttles VMs on `hosts` until their power is within `budgetWatts`; returns the VMs throttled. */
+  private throttleGroup(hosts: readonly number[], budgetWatts: number, cap: PowerCapConfig): number[] {
+    if (this.groupWatts(hosts) <= budgetWatts) return [];
+    const candidates: number[] = [];
+    for (const host of hosts) {
+      if (this.state[host] !== ON) continue;
+      for (const vm of this.resident[host]) if (this.vmAllocated[vm] > 0) candidates.push(vm);
+    }
+    // A throttled VM that is migrating also costs CPU on its target (outside the group, perhaps): keep both
+    // hosts' allocations in step with the cap.
+    const targets = new Set<number>();
+    for (const vm of candidates) if (this.vmTarget[vm] >= 0) targets.add(this.vmTarget[vm]);
     const refresh = (): number => {
       for (const h of hosts) {
+        if (this.state[h] !== ON) continue;
         this.integrate(h, this.sim.now);
         this.reallocate(h);
       }
-      return this.facilityWatts();
+      for (const h of targets) {
+        this.integrate(h, this.sim.now);
+        this.reallocate(h);
+      }
+      return this.groupWatts(hosts);
     };
     if (cap.choose === 'uniform') {
       // The largest common factor that fits (bisection on the real power curves).
+      const start = candidates.map((vm) => this.vmCap[vm]);
       let low = 0;
       let high = 1;
       for (let i = 0; i < 30; i++) {
         const mid = (low + high) / 2;
-        for (const vm of candidates) this.vmCap[vm] = mid;
-        if (refresh() <= cap.facilityWatts) low = mid;
+        candidates.forEach((vm, k) => (this.vmCap[vm] = start[k] * mid));
+        if (refresh() <= budgetWatts) low = mid;
         else high = mid;
       }
-      for (const vm of candidates) this.vmCap[vm] = low;
+      candidates.forEach((vm, k) => (this.vmCap[vm] = start[k] * low));
       refresh();
     } else {
       // Watts per MIPS each VM's CPU costs on its host, from the per-VM accounting's dynamic rate.
@@ -1438,7 +1543,7 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
       // excess needs, estimated with its host's dynamic slope, then the real power is re-read.
       for (const floor of [cap.floorFraction, 0]) {
         for (const vm of candidates) {
-          const excess = this.facilityWatts() - cap.facilityWatts;
+          const excess = this.groupWatts(hosts) - budgetWatts;
           if (excess <= 0) break;
           const host = this.vmHost[vm];
           const slope = intensity.get(vm)!;
@@ -1448,11 +1553,16 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
           this.vmCap[vm] = Math.max(floor, wanted);
           this.integrate(host, this.sim.now);
           this.reallocate(host);
+          const target = this.vmTarget[vm];
+          if (target >= 0) {
+            this.integrate(target, this.sim.now);
+            this.reallocate(target);
+          }
         }
-        if (this.facilityWatts() <= cap.facilityWatts) break;
+        if (this.groupWatts(hosts) <= budgetWatts) break;
       }
     }
-    for (const vm of candidates) if (this.vmCap[vm] < 1) this.capThrottledVmTicks++;
+    return candidates.filter((vm) => this.vmCap[vm] < 1);
   }
 
   private readDemand(now: number): void {
@@ -1513,7 +1623,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     series.time.push(now);
     const meanPower = dt > 0 ? (energy - this.lastSampleEnergy) / dt : 0;
     series.power.push(meanPower);
-    if (this.config.powerCap && meanPower > this.config.powerCap.facilityWatts * (1 + 1e-9)) this.capExceededIntervals++;
+    const cap = this.config.powerCap;
+    if (cap && cap.facilityWatts !== null && meanPower > cap.facilityWatts * (1 + 1e-9)) this.capExceededIntervals++;
+    if (cap?.rack) this.countRackExceedance(cap.rack.watts, cap.rack.hostsPerRack, dt);
     series.active.push(active);
     series.util.push(capacity > 0 ? used / capacity : 0);
     series.inFlight.push(this.migrationsInFlight);
@@ -1551,6 +1663,21 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     };
   }
 
+  private readonly rackEnergyAtSample: number[] = [];
+
+  /** Counts the racks whose mean power over the sampling interval exceeded the rack cap. */
+  private countRackExceedance(rackWatts: number, hostsPerRack: number, dt: number): void {
+    if (!(dt > 0)) return;
+    const racks = Math.ceil(this.H / hostsPerRack);
+    for (let r = 0; r < racks; r++) {
+      let energy = 0;
+      for (let h = r * hostsPerRack; h < Math.min(this.H, (r + 1) * hostsPerRack); h++) energy += this.energyJoules[h];
+      const mean = (energy - (this.rackEnergyAtSample[r] ?? 0)) / dt;
+      this.rackEnergyAtSample[r] = energy;
+      if (mean > rackWatts * (1 + 1e-9)) this.capRackExceededIntervals++;
+    }
+  }
+
   private energyAccountingSummary(energy: number): Partial<RunSummary> {
     let attributed = 0;
     let max = 0;
@@ -1567,9 +1694,16 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     };
     const cap = this.config.powerCap;
     if (cap) {
-      figures.power_cap_w = cap.facilityWatts;
+      if (cap.facilityWatts !== null) {
+        figures.power_cap_w = cap.facilityWatts;
+        figures.power_cap_exceeded_intervals = this.capExceededIntervals;
+      }
+      if (cap.rack) {
+        figures.power_cap_rack_w = cap.rack.watts;
+        figures.power_cap_rack_exceeded_intervals = this.capRackExceededIntervals;
+        figures.power_cap_migrations = this.capMigrations;
+      }
       figures.power_cap_policy = cap.choose;
-      figures.power_cap_exceeded_intervals = this.capExceededIntervals;
       figures.power_cap_throttled_vms_mean = this.capTicks > 0 ? this.capThrottledVmTicks / this.capTicks : 0;
       figures.power_cap_shortfall = this.totalRequested > 0 ? this.capShortfall / this.totalRequested : 0;
     }

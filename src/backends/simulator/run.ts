@@ -74,7 +74,9 @@ function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOption
     migration: migration.model === 'cloudsim' ? cloudSimMigrationModel(migration.bandwidthFraction, migration.cpuOverhead) : cloudSimMigrationModel(0.5, 0.1),
     migrationEngine: migration.model === 'cloudsim' ? undefined : migrationEngineConfig(migration, built.vms, scenario.seed),
     powerStates: scenario.powerStates,
-    powerCap: scenario.powerCap,
+    powerCap: scenario.powerCap
+      ? { facilityWatts: scenario.powerCap.facilityWatts ?? null, rack: scenario.powerCap.rack ?? null, choose: scenario.powerCap.choose, floorFraction: scenario.powerCap.floorFraction }
+      : undefined,
     onProgress: options.onProgress,
   });
   try {
