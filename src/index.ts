@@ -15,16 +15,27 @@
  * const r = simulateMigration(guestMemorySpec, { ...QEMU_DEFAULTS, strategy: 'postcopy' }, { bandwidthBytesPerSecond: 125e6, latencySeconds: 1e-4 }, 1);
  * ```
  *
+ * One detailed host (`kind: host`):
+ *
+ * ```ts
+ * import { loadHostScenario, runHostScenario } from 'hyperwatt';
+ * const file = 'examples/host/power-cap.yaml';
+ * const { summary, vms } = runHostScenario(loadHostScenario(file), file);
+ * ```
+ *
  * The command line (`hyperwatt`) is a thin layer over these functions.
  */
-export { loadScenario, type LoadOptions } from './cli/load-scenario.js';
+export { loadScenario, loadHostScenario, loadAnyScenario, type LoadOptions, type AnyScenario } from './cli/load-scenario.js';
 export { runScenario, runBuilt, type RunOptions } from './backends/simulator/run.js';
 export { buildScenario, type BuiltScenario } from './scenario/build.js';
 export { ScenarioSchema, scenarioJsonSchema, type Scenario, type ScenarioInput } from './scenario/schema.js';
 export { expandSweep, loadSweep, type Sweep, type SweepJob } from './scenario/sweep.js';
 export type { RunResult, RunSummary, DataCenterSeries, HostSeries } from './metrics/run-result.js';
 export { writeRunOutput } from './cli/output.js';
-export { renderReport, dataCenterCsv, hostCsv } from './report/index.js';
+export { renderReport, dataCenterCsv, hostCsv, renderHostReport } from './report/index.js';
+export { HostScenarioSchema, type HostScenario, type HostScenarioInput } from './scenario/host-schema.js';
+export { runHostScenario, calibrateHost, type HostRunResult, type VmAccountingRow } from './backends/simulator/host-run.js';
+export { writeHostRunOutput } from './cli/host-output.js';
 export { createOverloadDetector, OVERLOAD_DETECTOR_NAMES, type OverloadDetector, type HostLoadView } from './policies/consolidation/overload-detection.js';
 export { createVmSelector, VM_SELECTOR_NAMES, type VmSelector, type HostVmView } from './policies/consolidation/vm-selection.js';
 export { specPowerModel, linearPowerModel, type PowerModel } from './model/power-model.js';

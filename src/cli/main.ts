@@ -11,6 +11,8 @@ import { isUserError } from '../util/user-error.js';
 const runCommand = async (...args: Parameters<typeof import('./run.js').runCommand>) => (await import('./run.js')).runCommand(...args);
 const validateCommand = async (...args: Parameters<typeof import('./validate.js').validateCommand>) =>
   (await import('./validate.js')).validateCommand(...args);
+const calibrateCommand = async (...args: Parameters<typeof import('./calibrate.js').calibrateCommand>) =>
+  (await import('./calibrate.js')).calibrateCommand(...args);
 const schemaCommand = async () => (await import('./schema.js')).schemaCommand();
 const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').sweepCommand>) => (await import('./sweep.js')).sweepCommand(...args);
 const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').migrateCommand>) => (await import('./migrate.js')).migrateCommand(...args);
@@ -39,10 +41,10 @@ export function buildProgram(): Command {
     .exitOverride();
   program
     .command('run')
-    .description('run one scenario and write its summary, time series and report')
+    .description('run one scenario (data center, or kind: host) and write its summary, time series and report')
     .argument('<scenario>', 'scenario file (YAML or JSON)')
     .option('--set <path=value>', 'override a scenario field (repeatable), e.g. --set workload.day=20110306', collect, [])
-    .option('--seed <n>', 'seed of the run (overrides the scenario)', integer)
+    .option('--seed <n>', 'seed of the run (overrides the scenario; data-center scenarios only)', integer)
     .option('--out <dir>', 'output directory (default: out/<scenario name>)')
     .option('--no-out', 'write no files')
     .option('--json', 'print the summary as one JSON object on stdout')
@@ -54,6 +56,14 @@ export function buildProgram(): Command {
     .argument('<scenario>', 'scenario file (YAML or JSON)')
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
     .action(validateCommand);
+  program
+    .command('calibrate')
+    .description("fit the energy estimator's weights for a host scenario's host and write them as JSON (for host.weights)")
+    .argument('<scenario>', 'host scenario file (kind: host)')
+    .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
+    .option('--out <file>', 'weights file to write (a .json file; replaced if it exists)', 'weights.json')
+    .option('--json', 'print the fit quality and the weights as one JSON object on stdout')
+    .action(calibrateCommand);
   program.command('schema').description('print the JSON Schema of the scenario format').action(schemaCommand);
   const sweep = program
     .command('sweep')

@@ -1,9 +1,27 @@
-/** `hyperwatt validate`: load and check a scenario, including its trace files, without running it. */
+/**
+ * `hyperwatt validate`: load and check a scenario without running it. A data-center scenario is built (which reads
+ * and checks its trace files); a host scenario (`kind: host`) is checked with its P-state table and weights file,
+ * and its host and VMs are built (which is instantaneous: a host run does its work when it runs).
+ */
+import { hostParameters, vmSpecs } from '../backends/simulator/host-run.js';
 import { buildScenario } from '../scenario/build.js';
-import { loadScenario } from './load-scenario.js';
+import { loadAnyScenario } from './load-scenario.js';
 
 export function validateCommand(file: string, flags: { set: string[] }): void {
-  const scenario = loadScenario(file, { sets: flags.set });
+  const loaded = loadAnyScenario(file, { sets: flags.set });
+  if (loaded.kind === 'host') {
+    const scenario = loaded.scenario;
+    hostParameters(scenario);
+    const vms = vmSpecs(scenario);
+    const vcpus = vms.reduce((sum, vm) => sum + vm.vcpus.length, 0);
+    const driver = scenario.driver ? ' and a driver VM' : '';
+    process.stdout.write(
+      `${file}: valid (host scenario: ${scenario.host.cores} cores, ${scenario.vms.length} VMs${driver}, ${vcpus} vCPUs, ` +
+        `weights ${scenario.host.weights === 'calibrate' ? 'calibrated at start' : scenario.host.weights})\n`,
+    );
+    return;
+  }
+  const scenario = loaded.scenario;
   const built = buildScenario(scenario, file);
   process.stdout.write(`${file}: valid (${built.hosts.length} hosts, ${built.vms.length} VMs, mode ${scenario.mode})\n`);
 }

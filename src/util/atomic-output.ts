@@ -10,6 +10,9 @@
  *
  * Between the two renames of a replacement there is a moment where `dir` does not exist; readers see either
  * the old complete output, nothing, or the new complete output, never a mix.
+ *
+ * {@link writeOutputFile} does the same for one file (a weights file from `hyperwatt calibrate`): temporary
+ * sibling, fsync, rename over the old file; a directory in its place is refused.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -90,6 +93,51 @@ export async function writeOutputDirectory(dir: string, files: Readonly<Record<s
   }
 }
 
+/**
+ * Checks, before any work is done, that {@link writeOutputFile} could write `file`: it is absent or a regular
+ * file (which is replaced), not a directory or anything else.
+ *
+ * @throws UserError naming `file` when it is a directory, a symbolic link or a special file.
+ */
+export async function checkOutputFile(file: string): Promise<void> {
+  let stats;
+  try {
+    stats = await lstat(resolve(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    return wrapFileErrors(file, () => Promise.reject(error));
+  }
+  if (stats.isDirectory()) throw new UserError(`${file}: is a directory; refusing to replace it (give a file name, e.g. ${join(file, 'weights.json')})`);
+  if (stats.isSymbolicLink()) throw new UserError(`${file}: is a symbolic link; refusing to replace it (give the real file instead)`);
+  if (!stats.isFile()) throw new UserError(`${file}: exists and is not a regular file; refusing to replace it`);
+}
+
+/**
+ * Writes one file atomically: into a temporary sibling (same directory, hence same file system), fsynced, then
+ * renamed over `file`, so readers see the old contents or the new, never a part. An existing regular file is
+ * replaced; a directory or anything else is refused (see {@link checkOutputFile}). The parent directory is created
+ * if missing.
+ *
+ * @example await writeOutputFile('weights.json', stableJson(weights.toJson()));
+ */
+export async function writeOutputFile(file: string, contents: string | Uint8Array): Promise<void> {
+  await checkOutputFile(file);
+  const target = resolve(file);
+  const parent = dirname(target);
+  await wrapFileErrors(file, () => mkdir(parent, { recursive: true }));
+  const temporary = join(parent, `.${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await wrapFileErrors(file, async () => {
+      await writeDurably(temporary, contents);
+      await rename(temporary, target);
+    });
+    await syncDirectory(parent);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
 type Existing = 'absent' | 'empty' | 'previous-output';
 
 /**
@@ -161,12 +209,21 @@ async function syncDirectory(directory: string): Promise<void> {
 
 /** Turns file-system failures (errors with an errno code) into UserErrors that name the output directory. */
 async function wrapFileSystemErrors<T>(dir: string, action: () => Promise<T>): Promise<T> {
+  return wrapErrors(`${dir}: cannot write the output directory`, action);
+}
+
+/** As {@link wrapFileSystemErrors}, for a single output file. */
+async function wrapFileErrors<T>(file: string, action: () => Promise<T>): Promise<T> {
+  return wrapErrors(`${file}: cannot write the file`, action);
+}
+
+async function wrapErrors<T>(prefix: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (error instanceof UserError || typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) throw error;
     const reason = (error as Error).message.replace(/^E[A-Z]+: /, '');
-    throw new UserError(`${dir}: cannot write the output directory: ${reason}`, [], { cause: error });
+    throw new UserError(`${prefix}: ${reason}`, [], { cause: error });
   }
 }

@@ -228,3 +228,48 @@ export function parseSingleJsonObject(stdout: string): Record<string, unknown> {
 export function readJson(file: string): any {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
+
+/**
+ * A small host scenario (`kind: host`): 2 cores, a two-vCPU compute VM held to 10 W and a one-vCPU memory-bound
+ * VM, one simulated second (a run takes a few tenths of a second, most of it the calibration).
+ */
+export function tinyHostScenario(): Record<string, any> {
+  return {
+    kind: 'host',
+    name: 'tiny-host',
+    durationSeconds: 1,
+    host: { cores: 2 },
+    vms: [
+      {
+        name: 'busy',
+        vcpus: 2,
+        cores: [0, 1],
+        threads: [
+          { name: 'encode', profile: 'compute', vcpu: 0 },
+          { name: 'solve', profile: 'floating-point', vcpu: 1 },
+        ],
+        cpuPowerLimitWatts: 10,
+      },
+      {
+        name: 'scan',
+        vcpus: 1,
+        cores: [1],
+        threads: [{ name: 'reader', profile: 'memory', vcpu: 0 }],
+      },
+    ],
+  };
+}
+
+/** The files of a host run's output directory (sorted, with the marker). */
+export const HOST_OUTPUT_FILES = [
+  '.hyperwatt-output',
+  'cores.csv',
+  'report.html',
+  'rules.csv',
+  'scenario.json',
+  'summary.json',
+  'threads.csv',
+  'vm-series.csv',
+  'vms.csv',
+  'weights.json',
+];

@@ -257,7 +257,7 @@ describe('with a temporary directory', () => {
       expect(catchUserError(() => readVmOrder(write('\n\n'), 4)).message).toContain('no VM rows');
     });
 
-    // BUG (src/workload/planetlab.ts, readVmOrder, `const type = Number(parts[1])` and the same for the index):
+    // Regression test for a bug fixed after it was found here (src/workload/planetlab.ts, readVmOrder, `const type = Number(parts[1])` and the same for the index):
     // Number('') is 0, so an empty field passes the integer checks. "0\t\ttrace-a" is read as
     // { index: 0, type: 0 } instead of being rejected; likewise an empty index field is read as index 0.
     // Expected: a UserError naming line 1 ("VM type must be an integer 0..3, got """).
@@ -267,7 +267,7 @@ describe('with a temporary directory', () => {
       expect(error.issues[0]).toMatchObject({ file, line: 1 });
     });
 
-    // BUG (src/workload/planetlab.ts, readVmOrder: `entries.push({ index, type, trace: parts[2] })` takes the third
+    // Regression test for a bug fixed after it was found here (src/workload/planetlab.ts, readVmOrder: `entries.push({ index, type, trace: parts[2] })` takes the third
     // field unchecked): an empty trace name ("0\t1\t") is accepted; readPlanetLabDay then reads the day directory
     // itself and reports "cannot read: EISDIR …" against the directory, not against the order file's line.
     // Expected: a UserError naming line 1 of the order file.
@@ -277,7 +277,7 @@ describe('with a temporary directory', () => {
       expect(error.issues[0]).toMatchObject({ file, line: 1 });
     });
 
-    // BUG (src/workload/planetlab.ts, readVmOrder loop): a row that fails is not added to `entries`, so every
+    // Regression test for a bug fixed after it was found here (src/workload/planetlab.ts, readVmOrder loop): a row that fails is not added to `entries`, so every
     // following row is reported as "expected VM index k, got k+1" although it is correct. One bad type on line 2
     // of a 30-row file gives 29 issues instead of 1. Expected: one issue, for line 2 (e.g. advance the expected
     // index past a row whose index was right but whose type was wrong).
@@ -287,7 +287,7 @@ describe('with a temporary directory', () => {
       expect(error.issues).toHaveLength(1);
     });
 
-    // BUG (src/workload/planetlab.ts, readVmOrder: `if (issues.length >= MAX_REPORTED_ISSUES) break;` sits after
+    // Regression test for a bug fixed after it was found here (src/workload/planetlab.ts, readVmOrder: `if (issues.length >= MAX_REPORTED_ISSUES) break;` sits after
     // the `continue`s, so it only runs on good rows): when rows keep failing, the 20-problem cap of the module is
     // never applied, and a 1052-row file with an error on line 2 prints 1051 problems. Expected: at most 20
     // issues, as readPlanetLabDay does.
