@@ -3,7 +3,7 @@
  * summary, the resolved scenario, the accounting and time-series CSV files, the estimator weights and the
  * self-contained report. docs/outputs.md ("Host runs") lists every column.
  */
-import type { HostRunResult } from '../backends/simulator/host-run.js';
+import type { HostRunResult } from '../metrics/host-run-result.js';
 import { hostCoreSeriesCsv, hostRulesCsv, hostThreadCsv, hostVmCsv, hostVmSeriesCsv } from '../report/host-csv.js';
 import { HOST_WALL_CLOCK_FIELDS, renderHostReport } from '../report/host-report.js';
 import type { HostScenario } from '../scenario/host-schema.js';

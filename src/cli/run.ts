@@ -2,7 +2,7 @@
  * `hyperwatt run`: one scenario, summary to the terminal, files to the output directory. A data-center scenario
  * (no `kind`) runs on the data-center simulator; a host scenario (`kind: host`) on the detailed host model.
  */
-import type { HostRunResult } from '../backends/simulator/host-run.js';
+import type { HostRunResult } from '../metrics/host-run-result.js';
 import { runScenario } from '../backends/simulator/run.js';
 import type { RunSummary } from '../metrics/run-result.js';
 import { formatDisplayNumber } from '../report/summary-table.js';

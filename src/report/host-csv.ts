@@ -8,7 +8,7 @@
  * field for a missing value (`null`, `NaN`), and text quoted only when it holds a comma, a quote or a line break.
  * The same run gives the same bytes. Units are in the column names (docs/outputs.md lists every column).
  */
-import type { HostRunResult, VmAccountingRow } from '../backends/simulator/host-run.js';
+import type { HostRunResult, VmAccountingRow } from '../metrics/host-run-result.js';
 import { formatNumber } from './number-format.js';
 
 /** Columns of {@link hostVmCsv}, in order: the fields of a VM's accounting row. */
@@ -40,7 +40,7 @@ const everyVmFieldWritten: [Exclude<keyof VmAccountingRow, (typeof HOST_VM_CSV_C
 void everyVmFieldWritten;
 
 /** Columns of {@link hostThreadCsv}: the thread (`vm/application`), CPU seconds, work seconds, guest limit (W). */
-export const HOST_THREAD_CSV_COLUMNS = ['thread', 'cpu_seconds', 'work_seconds', 'limit_watts'] as const;
+export const HOST_THREAD_CSV_COLUMNS = ['thread', 'cpu_seconds', 'work_seconds', 'active_estimated_j', 'active_true_j', 'limit_watts'] as const;
 
 /** Columns of {@link hostCoreSeriesCsv}: seconds, core index, watts (true), °C, P-state index, forced-halt share. */
 export const HOST_CORE_SERIES_CSV_COLUMNS = ['time_s', 'core', 'power_w', 'temperature_c', 'pstate', 'throttle'] as const;
@@ -66,7 +66,7 @@ export function hostVmCsv(result: HostRunResult): string {
 export function hostThreadCsv(result: HostRunResult): string {
   return csv(
     HOST_THREAD_CSV_COLUMNS,
-    result.threads.map((row) => [row.thread, row.cpu_seconds, row.work_seconds, row.limit_watts]),
+    result.threads.map((row) => [row.thread, row.cpu_seconds, row.work_seconds, row.active_estimated_j, row.active_true_j, row.limit_watts]),
   );
 }
 

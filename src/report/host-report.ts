@@ -12,7 +12,7 @@
  * Rendering is deterministic: the same result and scenario give the same bytes (pass `includeWallClock: false`
  * to leave out the one summary field that differs between identical runs, as `hyperwatt run` does).
  */
-import type { HostRunResult, VmAccountingRow } from '../backends/simulator/host-run.js';
+import type { HostRunResult, VmAccountingRow } from '../metrics/host-run-result.js';
 import type { HostScenario } from '../scenario/host-schema.js';
 import { escapeHtml } from './html-escape.js';
 import { embeddedChart, renderPage } from './html.js';
@@ -404,10 +404,12 @@ function rulesSection(result: HostRunResult): ReportSection {
 // ------------------------------------------------------------------------------------------------ threads
 
 function threadSection(result: HostRunResult): ReportSection {
+  const duration = numberField(result.summary, 'sim_seconds');
   const body = result.threads.map((row) => {
     const speed = row.cpu_seconds > 0 ? row.work_seconds / row.cpu_seconds : NaN;
     return (
       `<tr><td>${escapeHtml(row.thread)}</td>${numberCell(row.cpu_seconds)}${numberCell(row.work_seconds)}${numberCell(speed)}` +
+      `${numberCell(row.active_estimated_j / duration)}${numberCell(row.active_true_j / duration)}` +
       `<td class="number">${row.limit_watts === null ? '–' : formatDisplayNumber(row.limit_watts)}</td></tr>`
     );
   });
@@ -416,10 +418,13 @@ function threadSection(result: HostRunResult): ReportSection {
     title: 'Guest threads',
     html: [
       '<p class="note">Each application (thread) of each guest: the CPU time it ran, the work it did (CPU seconds at the fastest ' +
-        'P-state: less than its CPU time when its core ran slower) and the limit its energy-aware guest gave it.</p>',
+        'P-state: less than its CPU time when its core ran slower), the mean power of its own run segments (estimated and true; ' +
+        'without the VM’s idle share, which its guest spreads over its threads when it holds them to their limits) and the ' +
+        'limit its energy-aware guest gave it.</p>',
       '<div class="table-scroll"><table class="summary data">',
       '<thead><tr><th>Thread (VM/application)</th><th class="number">CPU time (s)</th><th class="number">Work (s)</th>' +
-        '<th class="number">Work per CPU second</th><th class="number">Guest limit (W)</th></tr></thead>',
+        '<th class="number">Work per CPU second</th><th class="number">Own power, estimated (W)</th><th class="number">Own power, true (W)</th>' +
+        '<th class="number">Guest limit (W)</th></tr></thead>',
       `<tbody>\n${body.join('\n')}\n</tbody></table></div>`,
     ].join('\n'),
   };

@@ -83,7 +83,7 @@ describe.concurrent('hyperwatt run with a host scenario', () => {
     const series = readFileSync(join(a, 'vm-series.csv'), 'utf8').trimEnd().split('\n');
     expect(series[0]).toBe('time_s,vm,estimated_w,true_w,disk_w,throughput,allocation');
     expect((series.length - 1) / 3).toBe((cores.length - 1) / 4);
-    expect(readFileSync(join(a, 'threads.csv'), 'utf8')).toMatch(/^thread,cpu_seconds,work_seconds,limit_watts\ncapped\/worker-0,/);
+    expect(readFileSync(join(a, 'threads.csv'), 'utf8')).toMatch(/^thread,cpu_seconds,work_seconds,active_estimated_j,active_true_j,limit_watts\ncapped\/worker-0,/);
     expect(readJson(join(a, 'weights.json'))).toMatchObject({ counters: ['unhaltedCycles', 'instructions', 'l2Misses', 'floatingPoint'], tscHz: 1.6e9 });
     expect(readFileSync(join(a, 'report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
   });

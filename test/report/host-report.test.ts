@@ -9,7 +9,17 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runHostScenario, type HostRunResult } from '../../src/backends/simulator/host-run.js';
-import { HOST_CORE_SERIES_CSV_COLUMNS, HOST_VM_CSV_COLUMNS, HOST_VM_SERIES_CSV_COLUMNS, hostCoreSeriesCsv, hostRulesCsv, hostThreadCsv, hostVmCsv, hostVmSeriesCsv } from '../../src/report/host-csv.js';
+import {
+  HOST_CORE_SERIES_CSV_COLUMNS,
+  HOST_THREAD_CSV_COLUMNS,
+  HOST_VM_CSV_COLUMNS,
+  HOST_VM_SERIES_CSV_COLUMNS,
+  hostCoreSeriesCsv,
+  hostRulesCsv,
+  hostThreadCsv,
+  hostVmCsv,
+  hostVmSeriesCsv,
+} from '../../src/report/host-csv.js';
 import { formatSmallFraction, renderHostReport } from '../../src/report/host-report.js';
 import { HostScenarioSchema, type HostScenario, type HostScenarioInput } from '../../src/scenario/host-schema.js';
 import { chartPixels, expectChartsPainted, openReport, SKIP_BROWSER, type OpenReport } from './report-browser.js';
@@ -152,7 +162,9 @@ describe('host CSV files', () => {
     expect(vms[1].split(',')[HOST_VM_CSV_COLUMNS.indexOf('cpu_limit_watts')]).toBe('12');
     const threads = hostThreadCsv(result).trimEnd().split('\n');
     expect(threads.map((line) => line.split(',')[0])).toEqual(['thread', 'capped/a', 'capped/b', 'aware/render', 'aware/indexer', 'storage/writer']);
-    expect(threads[4].split(',')[3]).toBe('2');
+    expect(threads[4].split(',')[HOST_THREAD_CSV_COLUMNS.indexOf('limit_watts')]).toBe('2');
+    // Each thread's own energy, estimated and true, is there and positive.
+    expect(Number(threads[1].split(',')[HOST_THREAD_CSV_COLUMNS.indexOf('active_true_j')])).toBeGreaterThan(0);
     const rules = hostRulesCsv(result).trimEnd().split('\n');
     expect(rules[0]).toBe('rule,capped,aware,storage,driver,sum');
     expect(rules).toHaveLength(1 + result.rules.length);

@@ -3,7 +3,6 @@
  * the accountant, the host energy manager and the energy-aware guests, runs, and collects the summary, the
  * per-VM accounting and the time series the report draws.
  */
-import { readFileSync } from 'node:fs';
 import { calibrate, type CalibrationFit } from '../../mechanisms/host/calibration.js';
 import { EnergyAccountant } from '../../mechanisms/host/energy-accountant.js';
 import { EnergyWeights, type EnergyWeightsJson } from '../../mechanisms/host/energy-weights.js';
@@ -17,9 +16,15 @@ import { GuestEnergyPolicy } from '../../policies/energy/guest-energy-policy.js'
 import { HostEnergyManager } from '../../policies/energy/host-energy-manager.js';
 import type { HostScenario } from '../../scenario/host-schema.js';
 import { resolveScenarioPath } from '../../scenario/build.js';
+import { loadDocument } from '../../scenario/document.js';
+import { EnergyWeightsFileSchema } from '../../scenario/host-check.js';
+import { parseWith } from '../../scenario/validate.js';
 import { UserError } from '../../util/user-error.js';
 import { DRIVER_EVENT_RATES, GUEST_PROFILE_NAMES, GUEST_PROFILES, type ComputePhase, type EventRates, type GuestProgram } from '../../workload/guest-workload.js';
 import { guestEnergyView, hostEnergyView } from './host-energy-adapter.js';
+import type { DetailedHostSeries, HostRunResult, VmAccountingRow } from '../../metrics/host-run-result.js';
+
+export type { DetailedHostSeries, HostRunResult, ThreadAccountingRow, VmAccountingRow } from '../../metrics/host-run-result.js';
 
 /**
  * The calibration workloads: microbenchmarks that each excite one kind of activity, as Bellosa's calibration
@@ -101,12 +106,8 @@ export function calibrateHost(scenario: HostScenario): { weights: EnergyWeights;
 function loadWeights(scenario: HostScenario, scenarioFile: string): { weights: EnergyWeights; fits: readonly CalibrationFit[] | null } {
   if (scenario.host.weights === 'calibrate') return calibrateHost(scenario);
   const file = resolveScenarioPath(scenario.host.weights, scenarioFile);
-  let json: EnergyWeightsJson;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as EnergyWeightsJson;
-  } catch (error) {
-    throw new UserError(`${scenarioFile}: host.weights: cannot read ${file}: ${(error as Error).message}`);
-  }
+  // Checked like any input file: every problem with the weights file's line and field (UserError).
+  const json: EnergyWeightsJson = parseWith(EnergyWeightsFileSchema, loadDocument(file), file);
   const weights = EnergyWeights.fromJson(json, hostParameters(scenario).pStates);
   if (Array.isArray(weights)) throw new UserError(weights.map((p) => `${file}: ${p}`).join('\n'));
   return { weights, fits: null };
@@ -140,55 +141,6 @@ export function vmSpecs(scenario: HostScenario): VmSpec[] {
     });
   }
   return vms;
-}
-
-/** Time series, one sample per `output.sampleMs`. Per-core and per-VM series are arrays indexed [core|vm][sample]. */
-export interface HostSeries {
-  timeSeconds: number[];
-  coreTrueWatts: number[][];
-  coreTemperatureCelsius: number[][];
-  corePState: number[][];
-  coreThrottle: number[][];
-  vmEstimatedWatts: number[][];
-  vmTrueWatts: number[][];
-  vmDiskWatts: number[][];
-  /** Work done per second (seconds of CPU time at the fastest P-state per second). */
-  vmThroughput: number[][];
-  vmAllocation: number[][];
-}
-
-/** One VM's accounting at the end of the run. */
-export interface VmAccountingRow {
-  vm: string;
-  kind: 'guest' | 'driver';
-  vcpus: number;
-  cpu_estimated_j: number;
-  cpu_true_j: number;
-  cpu_error_pct: number;
-  cpu_active_j: number;
-  cpu_idle_share_j: number;
-  recursive_j: number;
-  recursive_true_j: number;
-  disk_j: number;
-  disk_mib: number;
-  mean_cpu_watts: number;
-  cpu_limit_watts: number | null;
-  /** Highest CPU power over any 1 s window after the first second (estimate and truth), watts. */
-  max_window_estimated_watts: number;
-  max_window_true_watts: number;
-  work_seconds: number;
-  instructions: number;
-}
-
-export interface HostRunResult {
-  summary: Record<string, number | string>;
-  vms: VmAccountingRow[];
-  threads: { thread: string; cpu_seconds: number; work_seconds: number; limit_watts: number | null }[];
-  rules: { rule: string; perVm: number[]; sum: number }[];
-  series: HostSeries;
-  vmNames: string[];
-  weights: EnergyWeightsJson;
-  calibration: readonly CalibrationFit[] | null;
 }
 
 /** Runs a host scenario. */
@@ -234,9 +186,12 @@ export function runHostScenario(scenario: HostScenario, scenarioFile: string): H
   });
 
   const sampleSeconds = scenario.output.sampleMs / 1000;
-  const series = recordSeries(machine, accountant, sampleSeconds);
+  const recorder = recordSeries(machine, accountant, sampleSeconds);
+  const series = recorder.series;
   machine.runUntil(scenario.durationSeconds);
   accountant.flush();
+  // The last sample, at the end (every() fires at slice starts, so the end itself is never a tick).
+  if (series.timeSeconds[series.timeSeconds.length - 1] !== machine.timeSeconds) recorder.sample(machine.timeSeconds);
   const wallSeconds = (performance.now() - wallStart) / 1000;
 
   const vmNames = spec.vms.map((v) => v.name);
@@ -250,11 +205,11 @@ export function runHostScenario(scenario: HostScenario, scenarioFile: string): H
   }
   let throttled = 0;
   let slow = 0;
-  let maxTemperature = -Infinity;
+  // The peak over every slice, not only the samples.
+  const maxTemperature = machine.peakCoreCelsius;
   for (let c = 0; c < machine.coreCount; c++) {
     throttled += machine.coreThrottledSeconds[c];
     slow += machine.coreSlowSeconds[c];
-    for (const t of series.coreTemperatureCelsius[c]) maxTemperature = Math.max(maxTemperature, t);
   }
   const guestRows = vmRows.filter((r) => r.kind === 'guest');
   const errors = guestRows.map((r) => Math.abs(r.cpu_error_pct));
@@ -292,15 +247,17 @@ export function runHostScenario(scenario: HostScenario, scenarioFile: string): H
     thread: name,
     cpu_seconds: machine.threadRunSeconds[t],
     work_seconds: machine.threadWorkSeconds[t],
+    active_estimated_j: machine.threadEstimatedJoules[t],
+    active_true_j: machine.threadTrueJoules[t],
     limit_watts: threadLimits.get(name) ?? null,
   }));
   return { summary, vms: vmRows, threads, rules, series, vmNames, weights: weights.toJson(), calibration: fits };
 }
 
-function recordSeries(machine: HostMachine, accountant: EnergyAccountant, sampleSeconds: number): HostSeries {
+function recordSeries(machine: HostMachine, accountant: EnergyAccountant, sampleSeconds: number): { series: DetailedHostSeries; sample: (now: number) => void } {
   const C = machine.coreCount;
   const V = machine.vmCount;
-  const series: HostSeries = {
+  const series: DetailedHostSeries = {
     timeSeconds: [],
     coreTrueWatts: Array.from({ length: C }, () => []),
     coreTemperatureCelsius: Array.from({ length: C }, () => []),
@@ -320,10 +277,13 @@ function recordSeries(machine: HostMachine, accountant: EnergyAccountant, sample
   const work = new Float64Array(V);
   const vcpusOf: number[][] = Array.from({ length: V }, () => []);
   for (let v = 0; v < machine.vcpuCount; v++) vcpusOf[machine.vcpuVm[v]].push(v);
-  machine.every(sampleSeconds, (now) => {
+  let lastTime = 0;
+  const sample = (now: number): void => {
+    const elapsed = now - lastTime;
+    lastTime = now;
     series.timeSeconds.push(now);
     for (let c = 0; c < C; c++) {
-      series.coreTrueWatts[c].push((machine.coreTrueJoules[c] - lastCore[c]) / sampleSeconds);
+      series.coreTrueWatts[c].push((machine.coreTrueJoules[c] - lastCore[c]) / elapsed);
       lastCore[c] = machine.coreTrueJoules[c];
       series.coreTemperatureCelsius[c].push(machine.coreTemperature(c));
       series.corePState[c].push(machine.corePState[c]);
@@ -335,10 +295,10 @@ function recordSeries(machine: HostMachine, accountant: EnergyAccountant, sample
       const e = accountant.vmCpu(vm);
       const tr = accountant.vmCpu(vm, 'truth');
       const d = accountant.vmDisk(vm);
-      series.vmEstimatedWatts[vm].push((e - lastEstimate[vm]) / sampleSeconds);
-      series.vmTrueWatts[vm].push((tr - lastTrue[vm]) / sampleSeconds);
-      series.vmDiskWatts[vm].push((d - lastDisk[vm]) / sampleSeconds);
-      series.vmThroughput[vm].push((work[vm] - lastWork[vm]) / sampleSeconds);
+      series.vmEstimatedWatts[vm].push((e - lastEstimate[vm]) / elapsed);
+      series.vmTrueWatts[vm].push((tr - lastTrue[vm]) / elapsed);
+      series.vmDiskWatts[vm].push((d - lastDisk[vm]) / elapsed);
+      series.vmThroughput[vm].push((work[vm] - lastWork[vm]) / elapsed);
       let allocation = 0;
       for (const v of vcpusOf[vm]) allocation += machine.vcpuAllocation[v];
       series.vmAllocation[vm].push(vcpusOf[vm].length ? allocation / vcpusOf[vm].length : 1);
@@ -347,8 +307,9 @@ function recordSeries(machine: HostMachine, accountant: EnergyAccountant, sample
       lastDisk[vm] = d;
       lastWork[vm] = work[vm];
     }
-  });
-  return series;
+  };
+  machine.every(sampleSeconds, sample);
+  return { series, sample };
 }
 
 /** Highest mean over any window of `width` consecutive samples, skipping the first `skip` samples. */
@@ -363,7 +324,7 @@ export function maxWindowMean(values: readonly number[], width: number, skip: nu
   return best === -Infinity ? NaN : best;
 }
 
-function accountingRow(machine: HostMachine, accountant: EnergyAccountant, series: HostSeries, vm: number, kind: 'guest' | 'driver', limit: number | null): VmAccountingRow {
+function accountingRow(machine: HostMachine, accountant: EnergyAccountant, series: DetailedHostSeries, vm: number, kind: 'guest' | 'driver', limit: number | null): VmAccountingRow {
   const sampleSeconds = series.timeSeconds.length > 1 ? series.timeSeconds[1] - series.timeSeconds[0] : 1;
   const perSecond = Math.max(1, Math.round(1 / sampleSeconds));
   let work = 0;

@@ -19,6 +19,9 @@
 import { EVENT_COUNT } from '../../model/host/performance-events.js';
 import type { GuestProgram } from '../../workload/guest-workload.js';
 import { EnergyWeights } from './energy-weights.js';
+import type { CalibrationFit } from '../../metrics/host-run-result.js';
+
+export type { CalibrationFit } from '../../metrics/host-run-result.js';
 import { HostMachine, type HostMachineSpec } from './host-machine.js';
 
 /** What to calibrate on. */
@@ -35,16 +38,6 @@ export interface CalibrationPlan {
   readonly warmUpSeconds: number;
   /** Sample window, seconds. */
   readonly windowSeconds: number;
-}
-
-/** Fit quality per P-state. */
-export interface CalibrationFit {
-  readonly pState: number;
-  readonly samples: number;
-  /** Root-mean-square relative error of the fitted sample energies. */
-  readonly rmsRelativeError: number;
-  /** Coefficient of determination of the fit. */
-  readonly rSquared: number;
 }
 
 export interface CalibrationResult {

@@ -13,22 +13,9 @@
 
 import { EVENT_COUNT, EVENT_NAMES } from '../../model/host/performance-events.js';
 import type { PState } from '../../model/host/p-states.js';
+import type { EnergyWeightsJson } from '../../metrics/host-run-result.js';
 
-/** Weights in JSON form. */
-export interface EnergyWeightsJson {
-  /** Events the PMU counts in this configuration (the others have weight 0). */
-  readonly counters: readonly string[];
-  /** TSC frequency the tick weights refer to, Hz. */
-  readonly tscHz: number;
-  readonly pStates: readonly {
-    readonly frequencyHz: number;
-    readonly voltageVolts: number;
-    /** Joules per TSC tick (halted power / TSC frequency). */
-    readonly tscJoules: number;
-    /** Joules per event, by event name, for the counted events. */
-    readonly eventJoules: Readonly<Record<string, number>>;
-  }[];
-}
+export type { EnergyWeightsJson } from '../../metrics/host-run-result.js';
 
 export class EnergyWeights {
   /** Entries per P-state row: the TSC weight, then one per event kind. */

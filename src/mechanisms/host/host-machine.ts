@@ -190,6 +190,11 @@ export class HostMachine {
   /** Work done, seconds of CPU time at the fastest P-state (the throughput measure). */
   readonly threadWorkSeconds: Float64Array;
   readonly threadDiskBytes: Float64Array;
+  /** Energy of each thread's own run pieces, estimated (events × weights) and true, joules (no idle share). */
+  readonly threadEstimatedJoules: Float64Array;
+  readonly threadTrueJoules: Float64Array;
+  /** Highest core temperature reached so far (after any slice), °C. */
+  peakCoreCelsius = -Infinity;
 
   // --- programs, packed
   private readonly programPhaseStart: Int32Array;
@@ -380,6 +385,8 @@ export class HostMachine {
     this.threadRunSeconds = new Float64Array(threadCount);
     this.threadWorkSeconds = new Float64Array(threadCount);
     this.threadDiskBytes = new Float64Array(threadCount);
+    this.threadEstimatedJoules = new Float64Array(threadCount);
+    this.threadTrueJoules = new Float64Array(threadCount);
 
     let vcpu = 0;
     let thread = 0;
@@ -494,6 +501,7 @@ export class HostMachine {
         this.coreSliceJoules[c] = 0;
       }
       this.thermal.step(slice, this.corePower);
+      for (let c = 0; c < this.coreCount; c++) if (this.thermal.coreCelsius[c] > this.peakCoreCelsius) this.peakCoreCelsius = this.thermal.coreCelsius[c];
       this.sliceIndex++;
       this.timeSeconds = t1;
     }
@@ -542,7 +550,7 @@ export class HostMachine {
       const deltas = this.segmentDeltas;
       deltas.fill(0);
       const allowed = Math.min(runEnd - t, budget);
-      const ran = this.vcpuIsDriver[vcpu] === 1 ? this.runDriver(t, allowed, frequency, deltas) : this.runGuest(vcpu, t, allowed, frequency, deltas);
+      const ran = this.vcpuIsDriver[vcpu] === 1 ? this.runDriver(t, allowed, frequency, deltas) : this.runGuest(vcpu, t, allowed, frequency, deltas, wOffset, voltage, leakage);
       // A zero-length turn still made progress (a zero-cost driver request handed to the disk): pick again.
       // The counter keeps a modelling slip from spinning forever.
       if (ran <= 0) {
@@ -655,7 +663,8 @@ export class HostMachine {
   }
 
   /** Runs a guest vCPU from `t` for at most `allowed` seconds; returns the time it ran. */
-  private runGuest(vcpu: number, t: number, allowed: number, frequency: number, deltas: Float64Array): number {
+  private runGuest(vcpu: number, t: number, allowed: number, frequency: number, deltas: Float64Array, wOffset: number, voltage: number, leakage: number): number {
+    const weights = this.weights.table;
     const fmax = this.tscHz;
     let ran = 0;
     const piece = this.pieceDeltas;
@@ -681,10 +690,14 @@ export class HostMachine {
       piece[EVENT_BRANCH_MISPREDICTIONS] = work * this.phaseRates[rateRow + EVENT_BRANCH_MISPREDICTIONS];
       piece[EVENT_FLOATING_POINT] = work * this.phaseRates[rateRow + EVENT_FLOATING_POINT];
       const trow = th * EVENT_COUNT;
+      let estimate = weights[wOffset] * dt * fmax;
       for (let e = 0; e < EVENT_COUNT; e++) {
         deltas[e] += piece[e];
         this.threadCounters[trow + e] += piece[e];
+        estimate += weights[wOffset + 1 + e] * piece[e];
       }
+      this.threadEstimatedJoules[th] += estimate;
+      this.threadTrueJoules[th] += this.power.dynamicJoules(piece, 0, voltage) + leakage * dt;
       this.threadRunSeconds[th] += dt;
       this.threadUsed[th] += dt;
       this.threadWorkSeconds[th] += work / fmax;
