@@ -13,7 +13,7 @@ const validateCommand = async (...args: Parameters<typeof import('./validate.js'
   (await import('./validate.js')).validateCommand(...args);
 const calibrateCommand = async (...args: Parameters<typeof import('./calibrate.js').calibrateCommand>) =>
   (await import('./calibrate.js')).calibrateCommand(...args);
-const schemaCommand = async () => (await import('./schema.js')).schemaCommand();
+const schemaCommand = async (flags: { host?: boolean }) => (await import('./schema.js')).schemaCommand(flags);
 const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').sweepCommand>) => (await import('./sweep.js')).sweepCommand(...args);
 const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').migrateCommand>) => (await import('./migrate.js')).migrateCommand(...args);
 const migrateSweepCommand = async (...args: Parameters<typeof import('./migrate-sweep.js').migrateSweepCommand>) =>
@@ -64,7 +64,11 @@ export function buildProgram(): Command {
     .option('--out <file>', 'weights file to write (a .json file; replaced if it exists)', 'weights.json')
     .option('--json', 'print the fit quality and the weights as one JSON object on stdout')
     .action(calibrateCommand);
-  program.command('schema').description('print the JSON Schema of the scenario format').action(schemaCommand);
+  program
+    .command('schema')
+    .description('print the JSON Schema of the scenario format (--host: of host scenarios)')
+    .option('--host', 'the host scenario format (kind: host)')
+    .action(schemaCommand);
   const sweep = program
     .command('sweep')
     .enablePositionalOptions()

@@ -200,6 +200,14 @@ describe('hyperwatt schema', () => {
     // Strict objects: editors flag unknown keys too.
     expect(schema.additionalProperties).toBe(false);
   });
+
+  it('--host prints the host scenario format', async () => {
+    const result = await runCli(['schema', '--host']);
+    expect(result.status, result.stderr).toBe(0);
+    const schema = JSON.parse(result.stdout);
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['kind', 'name', 'host', 'vms', 'manager', 'accounting']));
+    expect(schema.properties.kind.const).toBe('host');
+  });
 });
 
 describe('output directory safety', () => {
