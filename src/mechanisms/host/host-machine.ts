@@ -825,31 +825,18 @@ export class HostMachine {
   }
 
   private growRequests(): void {
-    const n = this.requestCapacity * 2;
-    const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.requestThread = grow(this.requestThread, (k) => new Int32Array(k));
-    this.requestBytes = grow(this.requestBytes, (k) => new Float64Array(k));
-    this.requestTime = grow(this.requestTime, (k) => new Float64Array(k));
-    this.requestDriverCycles = grow(this.requestDriverCycles, (k) => new Float64Array(k));
-    this.requestCapacity = n;
+    this.requestThread = doubled(this.requestThread);
+    this.requestBytes = doubled(this.requestBytes);
+    this.requestTime = doubled(this.requestTime);
+    this.requestDriverCycles = doubled(this.requestDriverCycles);
+    this.requestCapacity *= 2;
   }
 
   private pushReady(thread: number, bytes: number, time: number): void {
     if (this.readyCount === this.readyThread.length) {
-      const n = this.readyCount * 2;
-      const a = new Int32Array(n);
-      a.set(this.readyThread);
-      this.readyThread = a;
-      const b = new Float64Array(n);
-      b.set(this.readyBytes);
-      this.readyBytes = b;
-      const c = new Float64Array(n);
-      c.set(this.readyTime);
-      this.readyTime = c;
+      this.readyThread = doubled(this.readyThread);
+      this.readyBytes = doubled(this.readyBytes);
+      this.readyTime = doubled(this.readyTime);
     }
     this.readyThread[this.readyCount] = thread;
     this.readyBytes[this.readyCount] = bytes;
@@ -884,16 +871,9 @@ export class HostMachine {
 
   private pushInterval(vm: number, start: number, end: number): void {
     if (this.intervalCount === this.intervalVm.length) {
-      const n = this.intervalCount * 2;
-      const a = new Int32Array(n);
-      a.set(this.intervalVm);
-      this.intervalVm = a;
-      const b = new Float64Array(n);
-      b.set(this.intervalStart);
-      this.intervalStart = b;
-      const c = new Float64Array(n);
-      c.set(this.intervalEnd);
-      this.intervalEnd = c;
+      this.intervalVm = doubled(this.intervalVm);
+      this.intervalStart = doubled(this.intervalStart);
+      this.intervalEnd = doubled(this.intervalEnd);
     }
     this.intervalVm[this.intervalCount] = vm;
     this.intervalStart[this.intervalCount] = start;
@@ -939,6 +919,13 @@ export class HostMachine {
     r.trueJoules = trueJoules;
     for (const listener of this.listeners) listener(r);
   }
+}
+
+/** A copy of a typed array with twice the room (queues grow by doubling; a request allocates nothing otherwise). */
+function doubled<T extends Int32Array | Float64Array>(array: T): T {
+  const copy = (array instanceof Int32Array ? new Int32Array(array.length * 2) : new Float64Array(array.length * 2)) as T;
+  copy.set(array);
+  return copy;
 }
 
 /** Event rates as a counter row (index 0, cycles, unused). */
