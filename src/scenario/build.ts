@@ -8,6 +8,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { RandomStreams } from '../kernel/random.js';
 import { POWER_CATALOG } from '../model/power-catalog.js';
 import { linearPowerModel, specPowerModel, type PowerModel } from '../model/power-model.js';
+import { DEFAULT_CORE_POWER } from '../model/host/core-power.js';
+import { DEFAULT_DISK } from '../model/host/disk-model.js';
+import { PENTIUM_M_1600_PSTATES } from '../model/host/p-states.js';
+import { DEFAULT_THERMAL } from '../model/host/thermal-model.js';
+import { DEFAULT_POWER_CURVE_OPTIONS, detailedHostPowerCurve } from '../mechanisms/host/power-curve.js';
+import { GUEST_PROFILES } from '../workload/guest-workload.js';
 import { readPlanetLabDay, readVmOrder } from '../workload/planetlab.js';
 import { generateSyntheticTraces } from '../workload/synthetic.js';
 import { UserError } from '../util/user-error.js';
@@ -44,9 +50,34 @@ export interface BuiltScenario {
   streams: RandomStreams;
 }
 
-function powerModel(spec: Scenario['hosts']['types'][number]['power'], name: string, exactCloudSim: boolean): PowerModel {
+/** Detailed-host curves already measured in this process, by (cores, profile, otherWatts). */
+const detailedCurves = new Map<string, number[]>();
+
+function detailedHostCurve(cores: number, profile: string, otherWatts: number): number[] {
+  const key = `${cores}/${profile}/${otherWatts}`;
+  let curve = detailedCurves.get(key);
+  if (!curve) {
+    const host = {
+      coreCount: cores,
+      pStates: PENTIUM_M_1600_PSTATES,
+      corePower: DEFAULT_CORE_POWER,
+      thermal: DEFAULT_THERMAL,
+      disk: DEFAULT_DISK,
+      sliceSeconds: 0.001,
+      allocationPeriodSeconds: 0.01,
+      scheduler: 'stride' as const,
+    };
+    curve = detailedHostPowerCurve(host, GUEST_PROFILES[profile](), { ...DEFAULT_POWER_CURVE_OPTIONS, otherWatts });
+    detailedCurves.set(key, curve);
+  }
+  return curve;
+}
+
+function powerModel(spec: Scenario['hosts']['types'][number]['power'], name: string, exactCloudSim: boolean, cores: number): PowerModel {
   const interpolation = exactCloudSim ? 'cloudsim' : 'exact';
   switch (spec.model) {
+    case 'detailed-host':
+      return specPowerModel(`${name} (detailed host, ${spec.profile})`, detailedHostCurve(cores, spec.profile, spec.otherWatts), interpolation);
     case 'specpower':
       return specPowerModel(spec.server, POWER_CATALOG[spec.server].watts, interpolation);
     case 'table':
@@ -65,7 +96,7 @@ export function resolveScenarioPath(path: string, scenarioFile: string, day?: st
 export function buildScenario(scenario: Scenario, scenarioFile: string): BuiltScenario {
   const streams = new RandomStreams(scenario.seed);
   const exact = scenario.mode === 'cloudsim-3.0.3';
-  const hostTypes = scenario.hosts.types.map((t) => ({ ...t, model: powerModel(t.power, t.name, exact) }));
+  const hostTypes = scenario.hosts.types.map((t) => ({ ...t, model: powerModel(t.power, t.name, exact, t.cores) }));
   const hosts: BuiltHost[] = [];
   for (let i = 0; i < scenario.hosts.count; i++) {
     const t = hostTypes[i % hostTypes.length];

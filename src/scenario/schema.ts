@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { POWER_CATALOG_NAMES } from '../model/power-catalog.js';
+import { GUEST_PROFILE_NAMES } from '../workload/guest-workload.js';
 
 const positive = (what: string) => z.number().positive().describe(what);
 const positiveInt = (what: string) => z.number().int().positive().describe(what);
@@ -29,6 +30,12 @@ export const PowerSchema = z
       model: z.literal('linear'),
       idleWatts: z.number().nonnegative(),
       maxWatts: z.number().positive(),
+    }),
+    z.strictObject({
+      model: z.literal('detailed-host'),
+      /** The detailed host's curve (docs/models/host-energy.md): its cores are the host type's `cores`. */
+      profile: z.enum(GUEST_PROFILE_NAMES as [string, ...string[]]).default('compute').describe('the guest workload a busy core runs'),
+      otherWatts: z.number().nonnegative().default(0).describe('constant power of the rest of the platform (memory, fans, PSU losses), watts'),
     }),
   ])
   .describe('power model');
