@@ -152,7 +152,7 @@ const SUMMARY_GROUPS: readonly { title: string; rows: readonly FieldRow[] }[] = 
   {
     title: 'Host energy manager',
     rows: [
-      { field: 'max_core_temperature_c', label: 'Highest core temperature (samples)', unit: '°C', kind: 'number' },
+      { field: 'max_core_temperature_c', label: 'Highest core temperature (over every slice)', unit: '°C', kind: 'number' },
       { field: 'throttled_core_seconds', label: 'Forced halt (throttling), summed over cores', unit: 'core·s', kind: 'number' },
       { field: 'slow_pstate_core_seconds', label: 'Time below the fastest P-state, summed over cores', unit: 'core·s', kind: 'number' },
       { field: 'balancing_moves', label: 'vCPU moves by energy balancing', unit: 'moves', kind: 'count' },
