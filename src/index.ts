@@ -25,7 +25,8 @@
  *
  * The command line (`hyperwatt`) is a thin layer over these functions.
  */
-export { loadScenario, loadHostScenario, loadAnyScenario, type LoadOptions, type AnyScenario } from './cli/load-scenario.js';
+export { loadScenario, loadAnyScenario, type LoadOptions, type AnyScenario } from './cli/load-scenario.js';
+export { loadHostScenario } from './cli/load-host-scenario.js';
 export { runScenario, runBuilt, type RunOptions } from './backends/simulator/run.js';
 export { buildScenario, type BuiltScenario } from './scenario/build.js';
 export { ScenarioSchema, scenarioJsonSchema, type Scenario, type ScenarioInput } from './scenario/schema.js';

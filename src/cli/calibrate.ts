@@ -26,7 +26,7 @@ export const DEFAULT_WEIGHTS_FILE = 'weights.json';
 
 export async function calibrateCommand(file: string, flags: CalibrateFlags): Promise<void> {
   // The scenario's own weights file is not read: calibrating is how one makes it.
-  const loaded = loadAnyScenario(file, { sets: flags.set, weightsFile: false });
+  const loaded = await loadAnyScenario(file, { sets: flags.set, weightsFile: false });
   if (loaded.kind !== 'host') {
     throw new UserError(`${file}: hyperwatt calibrate needs a host scenario (kind: host); this is a data-center scenario`);
   }

@@ -6,9 +6,9 @@
  * scenarios (`kind: host`, src/scenario/host-schema.ts). {@link loadAnyScenario} tells them apart by `kind`
  * (after the `--set` overrides, so `--set kind=host` is honoured like any other field).
  */
-import { loadDocument, type LocatedData } from '../scenario/document.js';
-import { hostScenarioProblems, type HostCheckOptions } from '../scenario/host-check.js';
-import { HostScenarioSchema, type HostScenario } from '../scenario/host-schema.js';
+import { loadDocument } from '../scenario/document.js';
+import type { HostCheckOptions } from '../scenario/host-check.js';
+import type { HostScenario } from '../scenario/host-schema.js';
 import { withOverrides } from '../scenario/overrides.js';
 import { ScenarioSchema, type Scenario } from '../scenario/schema.js';
 import { parseWith } from '../scenario/validate.js';
@@ -34,47 +34,25 @@ export function loadScenario(file: string, options: LoadOptions = {}): Scenario 
 }
 
 /**
- * Loads a host scenario (`kind: host`): the schema, then the checks it cannot make (the P-state table, the
- * weights file), every problem with file, line and field.
- *
- * @throws UserError for a bad file, or `--seed` (host runs are deterministic and have no seed).
- */
-export function loadHostScenario(file: string, options: LoadOptions & HostCheckOptions = {}): HostScenario {
-  rejectSeed(options);
-  return parseHostScenario(withOverrides(loadDocument(file), options.sets ?? []), file, options);
-}
-
-/**
  * Loads either format, deciding by the top-level `kind`: `host` is a host scenario, no `kind` a data-center one.
  *
  * @throws UserError for any problem, including an unknown `kind` (located at the field).
  */
-export function loadAnyScenario(file: string, options: LoadOptions & HostCheckOptions = {}): AnyScenario {
+export async function loadAnyScenario(file: string, options: LoadOptions & HostCheckOptions = {}): Promise<AnyScenario> {
   const sets = [...(options.sets ?? [])];
   if (options.seed !== undefined) sets.push(`seed=${options.seed}`);
   const located = withOverrides(loadDocument(file), sets);
   const kind = topLevelKind(located.data);
   if (kind === undefined) return { kind: 'datacenter', scenario: parseWith(ScenarioSchema, located, file) };
   if (kind === HOST_SCENARIO_KIND) {
-    rejectSeed(options);
-    return { kind: 'host', scenario: parseHostScenario(located, file, options) };
+    // Loaded only for host scenarios: a data-center run does not pay for the host format's modules at start-up.
+    const host = await import('./load-host-scenario.js');
+    host.rejectSeed(options);
+    return { kind: 'host', scenario: host.parseHostScenario(located, file, options) };
   }
   const message = `unknown scenario kind ${JSON.stringify(kind)}; valid: ${HOST_SCENARIO_KIND} (leave kind out for a data-center scenario)`;
   const source = located.sourceOf?.(['kind']);
   throw UserError.fromIssues([source !== undefined ? { file: source, path: 'kind', message } : { file, ...located.locate(['kind']), path: 'kind', message }]);
-}
-
-function parseHostScenario(located: LocatedData, file: string, options: HostCheckOptions): HostScenario {
-  const scenario = parseWith(HostScenarioSchema, located, file);
-  const problems = hostScenarioProblems(scenario, located, file, options);
-  if (problems.length > 0) throw UserError.fromIssues(problems);
-  return scenario;
-}
-
-function rejectSeed(options: LoadOptions): void {
-  if (options.seed !== undefined) {
-    throw new UserError('--seed: host scenarios (kind: host) are deterministic and have no seed; leave --seed out');
-  }
 }
 
 /** The top-level `kind` of loaded data: undefined when absent (or the data is not a mapping). */

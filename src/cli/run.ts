@@ -22,7 +22,7 @@ interface RunFlags {
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const loaded = loadAnyScenario(file, { sets: flags.set, seed: flags.seed });
+  const loaded = await loadAnyScenario(file, { sets: flags.set, seed: flags.seed });
   if (loaded.kind === 'host') return runHostCommand(file, loaded.scenario, flags);
   return runDataCenterCommand(file, loaded.scenario, flags);
 }

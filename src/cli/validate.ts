@@ -7,8 +7,8 @@ import { hostParameters, vmSpecs } from '../backends/simulator/host-run.js';
 import { buildScenario } from '../scenario/build.js';
 import { loadAnyScenario } from './load-scenario.js';
 
-export function validateCommand(file: string, flags: { set: string[] }): void {
-  const loaded = loadAnyScenario(file, { sets: flags.set });
+export async function validateCommand(file: string, flags: { set: string[] }): Promise<void> {
+  const loaded = await loadAnyScenario(file, { sets: flags.set });
   if (loaded.kind === 'host') {
     const scenario = loaded.scenario;
     hostParameters(scenario);
