@@ -157,38 +157,74 @@ export const HostScenarioSchema = z
       .default({ periodMs: 10, idleRule: 'equal' }),
     output: z.strictObject({ sampleMs: positive('time-series sample period, ms').default(100) }).default({ sampleMs: 100 }),
   })
-  .superRefine((s, ctx) => {
-    const cores = s.host.cores;
-    const names = new Set<string>();
-    s.vms.forEach((vm, i) => {
-      if (names.has(vm.name)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'name'], message: `duplicate VM name "${vm.name}"` });
-      names.add(vm.name);
-      if (vm.cores && vm.cores.length !== vm.vcpus) ctx.addIssue({ code: 'custom', path: ['vms', i, 'cores'], message: `expected ${vm.vcpus} cores (one per vCPU), got ${vm.cores.length}` });
-      vm.cores?.forEach((c, k) => {
-        if (c >= cores) ctx.addIssue({ code: 'custom', path: ['vms', i, 'cores', k], message: `core ${c} does not exist (the host has ${cores})` });
+  // Cross-field checks run even when other fields are invalid (`when: () => true`), so that one run reports every
+  // problem; the data may then be partly unparsed, hence the guards: a check runs only on fields that are valid.
+  .superRefine(
+    (input, ctx) => {
+      const s = input as unknown as Record<string, unknown>;
+      const host = record(s.host);
+      const cores = positiveInteger(host?.cores);
+      const names = new Set<string>();
+      const vms = Array.isArray(s.vms) ? s.vms : [];
+      vms.forEach((raw, i) => {
+        const vm = record(raw);
+        if (!vm) return;
+        const name = typeof vm.name === 'string' ? vm.name : undefined;
+        if (name !== undefined) {
+          if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'name'], message: `duplicate VM name "${name}"` });
+          names.add(name);
+        }
+        const vcpus = vm.vcpus === undefined ? 1 : positiveInteger(vm.vcpus);
+        const vmCores = Array.isArray(vm.cores) ? vm.cores : undefined;
+        if (vmCores && vcpus !== undefined && vmCores.length !== vcpus) ctx.addIssue({ code: 'custom', path: ['vms', i, 'cores'], message: `expected ${vcpus} cores (one per vCPU), got ${vmCores.length}` });
+        vmCores?.forEach((c, k) => {
+          if (cores !== undefined && typeof c === 'number' && c >= cores) ctx.addIssue({ code: 'custom', path: ['vms', i, 'cores', k], message: `core ${c} does not exist (the host has ${cores})` });
+        });
+        const threads = Array.isArray(vm.threads) ? vm.threads.map(record) : [];
+        const threadNames = new Set<string>();
+        threads.forEach((t, k) => {
+          if (!t) return;
+          const vcpu = t.vcpu === undefined ? 0 : t.vcpu;
+          if (typeof vcpu === 'number' && vcpus !== undefined && vcpu >= vcpus) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads', k, 'vcpu'], message: `vCPU ${vcpu} does not exist (the VM has ${vcpus})` });
+          if (typeof t.name === 'string') {
+            if (threadNames.has(t.name)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads', k, 'name'], message: `duplicate thread name "${t.name}"` });
+            threadNames.add(t.name);
+          }
+          if (Array.isArray(t.phases) && !t.phases.some((p) => record(p)?.kind === 'compute')) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads', k, 'phases'], message: 'a program needs at least one compute phase' });
+        });
+        if (vcpus !== undefined && threads.length > 0 && threads.every((t) => t !== undefined)) {
+          for (let v = 0; v < vcpus; v++) {
+            if (!threads.some((t) => (t!.vcpu === undefined ? 0 : t!.vcpu) === v)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads'], message: `vCPU ${v} runs no thread` });
+          }
+        }
+        const limits = record(record(vm.guestPolicy)?.threadLimitsWatts);
+        for (const app of Object.keys(limits ?? {})) {
+          if (threads.length > 0 && !threadNames.has(app)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'guestPolicy', 'threadLimitsWatts', app], message: `no thread named "${app}" in VM ${name ?? i}` });
+        }
       });
-      const threadNames = new Set<string>();
-      vm.threads.forEach((t, k) => {
-        if (t.vcpu >= vm.vcpus) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads', k, 'vcpu'], message: `vCPU ${t.vcpu} does not exist (the VM has ${vm.vcpus})` });
-        if (threadNames.has(t.name)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads', k, 'name'], message: `duplicate thread name "${t.name}"` });
-        threadNames.add(t.name);
-        if (t.phases && !t.phases.some((p) => p.kind === 'compute')) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads', k, 'phases'], message: 'a program needs at least one compute phase' });
-      });
-      for (let v = 0; v < vm.vcpus; v++) {
-        if (!vm.threads.some((t) => t.vcpu === v)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'threads'], message: `vCPU ${v} runs no thread` });
-      }
-      for (const app of Object.keys(vm.guestPolicy?.threadLimitsWatts ?? {})) {
-        if (!threadNames.has(app)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'guestPolicy', 'threadLimitsWatts', app], message: `no thread named "${app}" in VM ${vm.name}` });
-      }
-    });
-    if (s.driver && s.driver.core >= cores) ctx.addIssue({ code: 'custom', path: ['driver', 'core'], message: `core ${s.driver.core} does not exist (the host has ${cores})` });
-    const slice = s.host.sliceMs;
-    const multiple = (x: number) => Math.abs(x / slice - Math.round(x / slice)) < 1e-9;
-    if (!multiple(s.host.allocationPeriodMs)) ctx.addIssue({ code: 'custom', path: ['host', 'allocationPeriodMs'], message: `must be a multiple of the slice (${slice} ms)` });
-    if (!multiple(s.manager.periodMs)) ctx.addIssue({ code: 'custom', path: ['manager', 'periodMs'], message: `must be a multiple of the slice (${slice} ms)` });
-    if (!multiple(s.accounting.periodMs)) ctx.addIssue({ code: 'custom', path: ['accounting', 'periodMs'], message: `must be a multiple of the slice (${slice} ms)` });
-    if (!multiple(s.output.sampleMs)) ctx.addIssue({ code: 'custom', path: ['output', 'sampleMs'], message: `must be a multiple of the slice (${slice} ms)` });
-  });
+      const driverCore = record(s.driver)?.core;
+      if (cores !== undefined && typeof driverCore === 'number' && driverCore >= cores) ctx.addIssue({ code: 'custom', path: ['driver', 'core'], message: `core ${driverCore} does not exist (the host has ${cores})` });
+      const slice = host?.sliceMs === undefined ? 1 : host.sliceMs;
+      if (typeof slice !== 'number' || !(slice > 0)) return;
+      const multiple = (value: unknown, path: (string | number)[]): void => {
+        if (typeof value === 'number' && Math.abs(value / slice - Math.round(value / slice)) >= 1e-9) ctx.addIssue({ code: 'custom', path, message: `must be a multiple of the slice (${slice} ms)` });
+      };
+      multiple(host?.allocationPeriodMs, ['host', 'allocationPeriodMs']);
+      multiple(record(s.manager)?.periodMs, ['manager', 'periodMs']);
+      multiple(record(s.accounting)?.periodMs, ['accounting', 'periodMs']);
+      multiple(record(s.output)?.sampleMs, ['output', 'sampleMs']);
+    },
+    { when: () => true },
+  );
+
+/** The value as a plain object, or undefined. */
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
 
 export type HostScenario = z.output<typeof HostScenarioSchema>;
 export type HostScenarioInput = z.input<typeof HostScenarioSchema>;
