@@ -8,6 +8,7 @@
 
 import type { RunResult } from '../metrics/run-result.js';
 import type { ChartSpec, ReportSection } from './report-section.js';
+import { formatDisplayNumber } from './summary-table.js';
 
 const SECONDS_PER_HOUR = 3600;
 const TIME_AXIS = 'Time (h)';
@@ -17,7 +18,8 @@ const TIME_AXIS = 'Time (h)';
  *
  * @param result a consistent run result (see `assertConsistentRunResult`).
  * @returns the sections `power-and-hosts`, `utilisation` and `migrations-and-sla`, with charts `power`,
- *   `active-hosts`, `utilisation`, `host-utilisation` (only when there are per-host series), `migrations`, `sla`.
+ *   `active-hosts`, `utilisation`, `host-utilisation` (only when there are per-host series), `migrations`, `sla`;
+ *   and `vm-energy` with chart `vm-energy-ranked` when the run has per-VM energy (default mode).
  */
 export function runChartSections(result: RunResult): ReportSection[] {
   const series = result.dataCenter;
@@ -49,7 +51,7 @@ export function runChartSections(result: RunResult): ReportSection[] {
     );
   }
 
-  return [
+  const sections: ReportSection[] = [
     {
       id: 'power-and-hosts',
       title: 'Power and hosts',
@@ -58,7 +60,12 @@ export function runChartSections(result: RunResult): ReportSection[] {
           id: 'power',
           title: 'Data-center power',
           yLabel: 'Power (W)',
-          series: [{ label: 'Mean power over the interval', values: series.powerWatts }],
+          series: [
+            { label: 'Mean power over the interval', values: series.powerWatts },
+            ...(result.summary.power_cap_w !== undefined
+              ? [{ label: `Facility cap (${result.summary.power_cap_w} W)`, values: hours.map(() => result.summary.power_cap_w!), color: '#111827' }]
+              : []),
+          ],
         }),
         chart({
           id: 'active-hosts',
@@ -101,6 +108,52 @@ export function runChartSections(result: RunResult): ReportSection[] {
       ],
     },
   ];
+  if (result.vmEnergyJoules && result.vmEnergyJoules.length > 0) sections.push(vmEnergySection(result.vmEnergyJoules));
+  return sections;
+}
+
+/** Largest number of points of the ranked per-VM energy curve (100,000 VMs would make a megabyte of page). */
+const MAX_RANK_POINTS = 1000;
+
+/**
+ * Per-VM energy (default mode): the VMs ranked by the energy charged to them, and the ten largest. The curve is
+ * sampled at up to {@link MAX_RANK_POINTS} evenly spaced ranks, the first and the last included.
+ */
+function vmEnergySection(energyJoules: Float64Array): ReportSection {
+  const n = energyJoules.length;
+  const order = Array.from({ length: n }, (_, vm) => vm).sort((a, b) => energyJoules[b] - energyJoules[a] || a - b);
+  const total = energyJoules.reduce((sum, j) => sum + j, 0);
+  const points = Math.min(n, MAX_RANK_POINTS);
+  const ranks: number[] = [];
+  const kwh: number[] = [];
+  for (let i = 0; i < points; i++) {
+    const rank = points === 1 ? 0 : Math.round((i * (n - 1)) / (points - 1));
+    ranks.push(rank + 1);
+    kwh.push(energyJoules[order[rank]] / 3.6e6);
+  }
+  const rows = order
+    .slice(0, 10)
+    .map((vm, i) => `<tr><td>${i + 1}</td><td>${vm}</td><td class="number">${formatDisplayNumber(energyJoules[vm] / 3.6e6)}</td><td class="number">${total > 0 ? ((energyJoules[vm] / total) * 100).toFixed(2) : '0.00'}</td></tr>`);
+  return {
+    id: 'vm-energy',
+    title: 'Per-VM energy',
+    html: [
+      '<p class="note">Energy charged to each VM by the per-VM accounting (idle power shared equally among a host’s VMs, dynamic power by ' +
+        'the CPU each uses; docs/models/default.md). Every VM’s figure is in vms.csv.</p>',
+      '<table class="summary data"><thead><tr><th>Rank</th><th>VM</th><th class="number">Energy (kWh)</th><th class="number">Share of charged energy (%)</th></tr></thead>',
+      `<tbody>\n${rows.join('\n')}\n</tbody></table>`,
+    ].join('\n'),
+    charts: [
+      {
+        id: 'vm-energy-ranked',
+        title: 'VMs ranked by energy',
+        xLabel: 'Rank (1 = most energy)',
+        yLabel: 'Energy (kWh)',
+        x: ranks,
+        series: [{ label: 'Energy charged to the VM', values: kwh }],
+      },
+    ],
+  };
 }
 
 /**

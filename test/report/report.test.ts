@@ -181,6 +181,25 @@ describe('renderReport', () => {
     return JSON.parse(match![1]);
   }
 
+  it('shows per-VM energy ranked (sampled to 1000 ranks) and the ten largest, and the facility cap on the power chart', () => {
+    const energy = Float64Array.from({ length: 2500 }, (_, vm) => (vm % 7) * 3.6e6 + vm);
+    const withEnergy = renderReport({ ...result, vmEnergyJoules: energy, summary: { ...result.summary, power_cap_w: 5000 } });
+    const data = embeddedData(withEnergy);
+    const ranked = data.charts.find((c) => c.id === 'vm-energy-ranked')!;
+    expect(ranked.section).toBe('vm-energy');
+    expect(ranked.x).toHaveLength(1000);
+    expect(ranked.x[0]).toBe(1);
+    expect(ranked.x[999]).toBe(2500);
+    // Largest first: VM 2498 (2498 % 7 = 6, the largest index among those) heads the ranking.
+    expect(ranked.series[0].values[0]).toBeCloseTo((6 * 3.6e6 + 2498) / 3.6e6, 4);
+    expect(ranked.series[0].values[999]).toBeCloseTo(0, 9); // VM 0
+    expect(withEnergy).toMatch(/<tr><td>1<\/td><td>2498<\/td><td class="number">6\.001<\/td>/);
+    const power = data.charts.find((c) => c.id === 'power')!;
+    expect(power.series.map((s) => s.label)).toEqual(['Mean power over the interval', 'Facility cap (5000 W)']);
+    // Without per-VM energy (the cloudsim-3.0.3 mode) there is no such section.
+    expect(embeddedData(html).charts.some((c) => c.id === 'vm-energy-ranked')).toBe(false);
+  });
+
   it('is one HTML document with the run identity in the header', () => {
     expect(html.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
