@@ -6,9 +6,11 @@
  * Time advances in slices of the hypervisor's timer (1 ms by default), as in a real hypervisor: the scheduler
  * decides at each timer tick and whenever the running vCPU blocks or exhausts its allocation. Inside a slice
  * each core runs a sequence of exact segments (a vCPU runs until the slice ends, it blocks, or its allocation
- * is used up; then the next one is picked or the core halts), so CPU time, counters and energy are exact; only
- * wake-ups wait for the next pick on their core (at most one slice), as they wait for the next timer tick in
- * a hypervisor without wake-up preemption. The disk's completions are exact (see disk-model.ts).
+ * is used up; then the next one is picked or the core halts), so CPU time, counters and energy are exact. A
+ * halted core wakes at the instant one of its threads becomes ready (a timer or completion interrupt); a running
+ * vCPU is not preempted by a wake-up before its turn ends. Cores are processed in index order within a slice, so
+ * a wake caused by another core in the same slice (a request reaching the driver) is seen at once only when the
+ * woken core comes later in that order. The disk's completions are exact (see disk-model.ts).
  *
  * The hypervisor logs counter deltas at every vCPU switch (Stoess et al., USENIX ATC 2007, §4.1): each segment
  * adds its deltas to the vCPU's counters and energy estimate — the per-vCPU log, aggregated — and optional
@@ -538,7 +540,16 @@ export class HostMachine {
     let zeroTurns = 0;
     while (runEnd - t > TIME_EPSILON) {
       const vcpu = this.pick(core, t);
-      if (vcpu < 0) break;
+      if (vcpu < 0) {
+        // Nothing can run now. A thread that becomes ready before the slice ends (its sleep is over, its disk
+        // request completed) wakes the core at that instant, as a timer or completion interrupt wakes a halted
+        // core; until then the core halts.
+        const wake = this.nextWakeOnCore(core, t);
+        if (wake >= runEnd - TIME_EPSILON) break;
+        this.haltCore(core, t, wake, t1, runEnd, haltWatts, tscWeight);
+        t = wake;
+        continue;
+      }
       const limited = this.vcpuAllocation[vcpu] < 1;
       const budget = limited ? this.vcpuAllocation[vcpu] * this.allocationPeriodSeconds - this.vcpuUsed[vcpu] : Infinity;
       if (budget <= TIME_EPSILON) {
@@ -585,20 +596,45 @@ export class HostMachine {
         break;
       }
     }
-    if (t1 - t > TIME_EPSILON) {
-      const halted = t1 - t;
-      const trueJoules = haltWatts * halted;
-      const estimate = tscWeight * halted * this.tscHz;
-      this.coreHaltSeconds[core] += halted;
-      this.coreThrottledSeconds[core] += Math.min(halted, t1 - runEnd);
-      this.coreIdleTrueJoules[core] += trueJoules;
-      this.coreIdleEstimatedJoules[core] += estimate;
-      this.coreTrueJoules[core] += trueJoules;
-      this.coreEstimatedJoules[core] += estimate;
-      this.coreSliceJoules[core] += trueJoules;
-      this.eventCount++;
-    }
+    if (t1 - t > TIME_EPSILON) this.haltCore(core, t, t1, t1, runEnd, haltWatts, tscWeight);
     if (ps > 0) this.coreSlowSeconds[core] += t1 - t0;
+  }
+
+  /** The core halts from `from` to `to`; the part after `runEnd` (forced halt of the slice) counts as throttled. */
+  private haltCore(core: number, from: number, to: number, t1: number, runEnd: number, haltWatts: number, tscWeight: number): void {
+    const halted = to - from;
+    const trueJoules = haltWatts * halted;
+    const estimate = tscWeight * halted * this.tscHz;
+    this.coreHaltSeconds[core] += halted;
+    this.coreThrottledSeconds[core] += Math.max(0, Math.min(to, t1) - Math.max(from, runEnd));
+    this.coreIdleTrueJoules[core] += trueJoules;
+    this.coreIdleEstimatedJoules[core] += estimate;
+    this.coreTrueJoules[core] += trueJoules;
+    this.coreEstimatedJoules[core] += estimate;
+    this.coreSliceJoules[core] += trueJoules;
+    this.eventCount++;
+  }
+
+  /** The earliest time after `t` at which something on the core becomes ready (Infinity: nothing known). */
+  private nextWakeOnCore(core: number, t: number): number {
+    let wake = Infinity;
+    const list = this.coreVcpus[core];
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i];
+      if (this.vcpuIsDriver[v] === 1) {
+        for (let r = 0; r < this.requestCount; r++) {
+          const at = this.requestTime[r];
+          if (at > t && at < wake && this.vmDiskHeld[this.threadVm[this.requestThread[r]]] === 0) wake = at;
+        }
+        continue;
+      }
+      const end = this.vcpuThreadEnd[v];
+      for (let th = this.vcpuThreadStart[v]; th < end; th++) {
+        const at = this.threadWake[th];
+        if (at > t && at < wake) wake = at;
+      }
+    }
+    return wake;
   }
 
   /** Advances a vCPU's scheduling position for a turn of `seconds` (run or, for a used-up allocation, halt). */
