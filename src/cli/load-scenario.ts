@@ -17,6 +17,11 @@ import { UserError } from '../util/user-error.js';
 export interface LoadOptions {
   sets?: readonly string[];
   seed?: number;
+  /**
+   * Apply `seed` to data-center scenarios only and ignore it for host scenarios, which have none (sweeps pass
+   * every job a seed); without this a seed for a host scenario is an error.
+   */
+  seedForDataCenterOnly?: boolean;
 }
 
 /** The `kind` of host scenario files; data-center scenarios have no `kind`. */
@@ -40,14 +45,16 @@ export function loadScenario(file: string, options: LoadOptions = {}): Scenario 
  */
 export async function loadAnyScenario(file: string, options: LoadOptions & HostCheckOptions = {}): Promise<AnyScenario> {
   const sets = [...(options.sets ?? [])];
-  if (options.seed !== undefined) sets.push(`seed=${options.seed}`);
   const located = withOverrides(loadDocument(file), sets);
   const kind = topLevelKind(located.data);
-  if (kind === undefined) return { kind: 'datacenter', scenario: parseWith(ScenarioSchema, located, file) };
+  if (kind === undefined) {
+    const seeded = options.seed === undefined ? located : withOverrides(located, [`seed=${options.seed}`]);
+    return { kind: 'datacenter', scenario: parseWith(ScenarioSchema, seeded, file) };
+  }
   if (kind === HOST_SCENARIO_KIND) {
     // Loaded only for host scenarios: a data-center run does not pay for the host format's modules at start-up.
     const host = await import('./load-host-scenario.js');
-    host.rejectSeed(options);
+    if (!options.seedForDataCenterOnly) host.rejectSeed(options);
     return { kind: 'host', scenario: host.parseHostScenario(located, file, options) };
   }
   const message = `unknown scenario kind ${JSON.stringify(kind)}; valid: ${HOST_SCENARIO_KIND} (leave kind out for a data-center scenario)`;

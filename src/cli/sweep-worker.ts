@@ -1,17 +1,22 @@
 /**
- * Worker thread for `hyperwatt sweep`: receives jobs, runs them, posts summaries back. One module instance per
- * thread, so runs share nothing.
+ * Worker thread for `hyperwatt sweep`: receives jobs (data-center or host scenarios), runs them, posts summaries
+ * back. One module instance per thread, so runs share nothing.
  */
 import { parentPort } from 'node:worker_threads';
 import { runScenario } from '../backends/simulator/run.js';
 import { isUserError } from '../util/user-error.js';
-import { loadScenario } from './load-scenario.js';
+import { loadAnyScenario } from './load-scenario.js';
 import type { SweepJob } from '../scenario/sweep.js';
 
-parentPort!.on('message', (job: SweepJob) => {
+parentPort!.on('message', async (job: SweepJob) => {
   try {
-    const scenario = loadScenario(job.scenarioFile, { sets: job.sets, seed: job.seed });
-    const result = runScenario(scenario, job.scenarioFile);
+    const loaded = await loadAnyScenario(job.scenarioFile, { sets: job.sets, seed: job.seed, seedForDataCenterOnly: true });
+    if (loaded.kind === 'host') {
+      const { runHostScenario } = await import('../backends/simulator/host-run.js');
+      parentPort!.postMessage({ index: job.index, summary: runHostScenario(loaded.scenario, job.scenarioFile).summary });
+      return;
+    }
+    const result = runScenario(loaded.scenario, job.scenarioFile);
     parentPort!.postMessage({ index: job.index, summary: result.summary });
   } catch (error) {
     parentPort!.postMessage({

@@ -1,5 +1,6 @@
 /**
- * `hyperwatt sweep`: runs a sweep's jobs (or one shard of them) on worker threads and writes results.json
+ * `hyperwatt sweep`: runs a sweep's jobs (or one shard of them; data-center or host scenarios) on worker threads
+ * and writes results.json
  * (deterministic: no wall-clock figures), results.csv and timing.json; `hyperwatt sweep merge` combines
  * shard directories into one.
  */
@@ -7,21 +8,22 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { RunSummary } from '../metrics/run-result.js';
 import { expandSweep, loadSweep, parseShard, type SweepJob } from '../scenario/sweep.js';
 import { writeOutputDirectory } from '../util/atomic-output.js';
 import { stableJson } from '../util/json.js';
 import { UserError } from '../util/user-error.js';
-import { loadScenario } from './load-scenario.js';
-import { deterministicSummary } from './output.js';
+import { loadAnyScenario } from './load-scenario.js';
 import { createProgress } from './progress.js';
+
+/** A run's summary as a sweep row holds it: a data-center run's or a host run's figures. */
+type Summary = Record<string, unknown> & { wall_seconds?: number };
 
 interface SweepResultRow {
   job: number;
   scenario: string;
   parameters: Record<string, string | number | boolean>;
   seed: number;
-  summary: Omit<RunSummary, 'wall_seconds'>;
+  summary: Summary;
 }
 
 interface SweepResults {
@@ -32,8 +34,8 @@ interface SweepResults {
 }
 
 /** Runs jobs on `jobs` worker threads; resolves with summaries in job order. */
-export async function runJobs(jobs: readonly SweepJob[], threads: number, onDone?: (done: number) => void): Promise<RunSummary[]> {
-  const results: RunSummary[] = new Array(jobs.length);
+export async function runJobs(jobs: readonly SweepJob[], threads: number, onDone?: (done: number) => void): Promise<Summary[]> {
+  const results: Summary[] = new Array(jobs.length);
   if (jobs.length === 0) return results;
   const positionOf = new Map(jobs.map((job, i) => [job.index, i]));
   const workerUrl = new URL('./sweep-worker.js', import.meta.url);
@@ -46,7 +48,7 @@ export async function runJobs(jobs: readonly SweepJob[], threads: number, onDone
         if (next < jobs.length) worker.postMessage(jobs[next++]);
       };
       for (const worker of workers) {
-        worker.on('message', (message: { index: number; summary?: RunSummary; error?: string; userError?: boolean }) => {
+        worker.on('message', (message: { index: number; summary?: Summary; error?: string; userError?: boolean }) => {
           if (message.error !== undefined) {
             const text = `job ${message.index}: ${message.error}`;
             reject(message.userError ? new UserError(text) : new Error(text));
@@ -68,6 +70,12 @@ export async function runJobs(jobs: readonly SweepJob[], threads: number, onDone
   return results;
 }
 
+/** The summary without its wall-clock figure: results.json must be byte-identical between runs. */
+function withoutWallClock(summary: Summary): Summary {
+  const { wall_seconds: _wall, ...rest } = summary;
+  return rest;
+}
+
 function csvOf(rows: readonly SweepResultRow[]): string {
   const parameterKeys = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
   // The job's scenario file and seed are already columns; the summary's copies would repeat the names.
@@ -80,7 +88,7 @@ function csvOf(rows: readonly SweepResultRow[]): string {
   const lines = [['job', 'scenario_file', ...parameterKeys, 'seed', ...summaryKeys].join(',')];
   for (const row of rows) {
     lines.push(
-      [row.job, row.scenario, ...parameterKeys.map((k) => row.parameters[k] ?? ''), row.seed, ...summaryKeys.map((k) => (row.summary as unknown as Record<string, unknown>)[k] ?? '')]
+      [row.job, row.scenario, ...parameterKeys.map((k) => row.parameters[k] ?? ''), row.seed, ...summaryKeys.map((k) => row.summary[k] ?? '')]
         .map(escape)
         .join(','),
     );
@@ -94,7 +102,14 @@ export async function sweepCommand(file: string, flags: { jobs?: number; shard?:
   const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
   const jobs = allJobs.filter((job) => job.index % shard.count === shard.index);
   // Validate every job's scenario before starting any thread: bad input fails fast, with its file and line.
-  for (const job of jobs) loadScenario(job.scenarioFile, { sets: job.sets, seed: job.seed });
+  // Host scenarios have no seed: one seed per grid point, or the same run would be repeated.
+  const seedCount = typeof sweep.seeds === 'number' ? sweep.seeds : sweep.seeds.length;
+  for (const job of jobs) {
+    const loaded = await loadAnyScenario(job.scenarioFile, { sets: job.sets, seed: job.seed, seedForDataCenterOnly: true });
+    if (loaded.kind === 'host' && seedCount > 1) {
+      throw new UserError(`${file}: seeds: ${job.scenario} is a host scenario (kind: host), which is deterministic and has no seed; give one seed (or leave seeds out)`);
+    }
+  }
   const threads = flags.jobs ?? availableParallelism();
   const progress = createProgress(process.stderr, flags.quiet);
   const started = performance.now();
@@ -107,7 +122,7 @@ export async function sweepCommand(file: string, flags: { jobs?: number; shard?:
     scenario: job.scenario,
     parameters: job.parameters,
     seed: job.seed,
-    summary: deterministicSummary(summaries[i]),
+    summary: withoutWallClock(summaries[i]),
   }));
   const results: SweepResults = { sweep: sweep.name, totalJobs: allJobs.length, shard, rows };
   const outDir = flags.out ?? `out/${sweep.name}${shard.count > 1 ? `-shard-${shard.index}-of-${shard.count}` : ''}`;

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, expectUserError, makeWorkspace, readJson, requireBuiltCli, runCli } from './cli-helpers.js';
+import { type CliResult, expectUserError, makeWorkspace, readJson, requireBuiltCli, runCli, tinyHostScenario, writeYaml } from './cli-helpers.js';
 
 let dir: string;
 let sweepFile: string;
@@ -144,5 +144,38 @@ describe('hyperwatt sweep merge', () => {
     const result: CliResult = await runCli(['sweep', 'merge', shard0, '--out', merged]);
     expectUserError(result, ['2 of 4 jobs are missing']);
     expect(existsSync(merged)).toBe(false);
+  });
+});
+
+describe('hyperwatt sweep over host scenarios', () => {
+  it('runs a grid over a host scenario: one row per point, the host summary as columns, byte-identical results', async () => {
+    const { dir: hostDir } = makeWorkspace('sweep-host');
+    try {
+      writeYaml(join(hostDir, 'host.yaml'), tinyHostScenario());
+      const file = join(hostDir, 'sweep.yaml');
+      writeFileSync(file, ['name: host-sweep', 'scenarios: [host.yaml]', 'grid:', '  vms[0].cpuPowerLimitWatts: [6, 12]', ''].join('\n'));
+      const [a, b] = await Promise.all([
+        runCli(['sweep', file, '--jobs', '2', '--quiet', '--out', join(hostDir, 'a')]),
+        runCli(['sweep', file, '--jobs', '1', '--quiet', '--out', join(hostDir, 'b')]),
+      ]);
+      expect(a.status, a.stderr).toBe(0);
+      expect(b.status, b.stderr).toBe(0);
+      const rows: Row[] = readJson(join(hostDir, 'a', 'results.json')).rows;
+      expect(rows.map((r) => r.parameters['vms[0].cpuPowerLimitWatts'])).toEqual([6, 12]);
+      expect(rows[0].summary).toMatchObject({ kind: 'host', scenario: 'tiny-host' });
+      expect(rows[0].summary).not.toHaveProperty('wall_seconds');
+      // A lower limit: less host energy and less work.
+      expect(rows[0].summary.host_energy_true_j as number).toBeLessThan(rows[1].summary.host_energy_true_j as number);
+      expect(rows[0].summary.total_work_seconds as number).toBeLessThan(rows[1].summary.total_work_seconds as number);
+      expect(readFileSync(join(hostDir, 'a', 'results.json'), 'utf8')).toBe(readFileSync(join(hostDir, 'b', 'results.json'), 'utf8'));
+      expect(readFileSync(join(hostDir, 'a', 'results.csv'), 'utf8').split('\n')[0]).toContain('host_energy_true_j');
+      // Host runs have no seed: several seeds would repeat the same run.
+      writeFileSync(file, ['name: host-sweep', 'scenarios: [host.yaml]', 'seeds: [1, 2]', ''].join('\n'));
+      const seeded = await runCli(['sweep', file, '--quiet', '--out', join(hostDir, 'c')]);
+      expectUserError(seeded, [/host scenario \(kind: host\), which is deterministic and has no seed/]);
+      expect(existsSync(join(hostDir, 'c'))).toBe(false);
+    } finally {
+      rmSync(hostDir, { recursive: true, force: true });
+    }
   });
 });
