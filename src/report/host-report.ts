@@ -452,7 +452,7 @@ function coreChartSection(result: HostRunResult, scenario: HostScenario): Report
         `${limit.balancing ? 'energy balancing first, then ' : ''}throttling by ${limit.throttle === 'halt' ? 'forced halt cycles' : 'a slower P-state'}.`;
   const charts: ChartSpec[] = [
     { id: 'core-power', title: 'Core power (ground truth)', xLabel: TIME_AXIS, yLabel: 'Power (W)', x, series: powerSeries },
-    { id: 'core-temperature', title: 'Core temperature', xLabel: TIME_AXIS, yLabel: 'Temperature (°C)', x, series: temperatureSeries },
+    { id: 'core-temperature', title: 'Core temperature', xLabel: TIME_AXIS, yLabel: 'Temperature (°C)', x, series: temperatureSeries, yFromZero: false },
     { id: 'core-throttle', title: 'Forced halt share (throttling)', xLabel: TIME_AXIS, yLabel: 'Share of each slice halted (%)', x, series: perCore(s.coreThrottle.map(toPercent), 'step') },
     { id: 'core-pstate', title: 'P-state (0 = fastest)', xLabel: TIME_AXIS, yLabel: 'P-state', x, series: perCore(s.corePState, 'step') },
   ];

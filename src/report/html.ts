@@ -221,5 +221,6 @@ export function embeddedChart(sectionId: string, chart: ChartSpec): Record<strin
     })),
     // Only when set, so pages whose charts are all linear embed exactly the data they did before.
     ...(chart.yScale === 'log' ? { yScale: 'log' } : {}),
+    ...(chart.yFromZero === false ? { yFromZero: false } : {}),
   };
 }

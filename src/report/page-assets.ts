@@ -162,6 +162,13 @@ export const PAGE_SCRIPT = String.raw`
     else high = high + (high - low) * 0.06;
     return [low, high];
   }
+  // Fitted to the data (charts with yFromZero: false): a margin of 6 % of the span on both sides.
+  function fittedRange(plot, min, max) {
+    if (min == null || max == null) return [0, 1];
+    var span = max - min;
+    if (!(span > 0)) return [min - 1, max + 1];
+    return [min - span * 0.06, max + span * 0.06];
+  }
   function pathsFor(kind) {
     if (kind === 'step') return uPlot.paths.stepped({ align: 1 });
     if (kind === 'bars') return uPlot.paths.bars({ size: [0.7, 24], align: 0 });
@@ -201,7 +208,7 @@ export const PAGE_SCRIPT = String.raw`
       var options = {
         width: plotWidth(target),
         height: PLOT_HEIGHT,
-        scales: { x: { time: false }, y: spec.yScale === 'log' ? { distr: 3, log: 10 } : { range: yRange } },
+        scales: { x: { time: false }, y: spec.yScale === 'log' ? { distr: 3, log: 10 } : { range: spec.yFromZero === false ? fittedRange : yRange } },
         cursor: { sync: { key: spec.xLabel }, points: { size: 6 } },
         legend: { live: true },
         series: series,

@@ -40,6 +40,11 @@ export interface ChartSpec {
   series: ChartSeries[];
   /** `log`: a base-10 y axis, for values spanning decades (values ≤ 0 are drawn as gaps). Default `linear`. */
   yScale?: 'linear' | 'log';
+  /**
+   * Whether a linear y axis starts at 0 (default true). False fits the axis to the data, for values far from 0
+   * whose variation matters, such as temperatures.
+   */
+  yFromZero?: boolean;
 }
 
 /** A titled part of the report with optional trusted HTML (shown first) and charts. */

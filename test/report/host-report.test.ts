@@ -97,6 +97,9 @@ describe('host report (no browser)', () => {
     expect(labels('core-power')).toEqual(['Core 0', 'Core 1', 'Core 2']);
     expect(labels('core-temperature')).toEqual(['Core 0', 'Core 1', 'Core 2', 'Limit (58 °C)']);
     expect(new Set(byId.get('core-temperature')!.series[3].values)).toEqual(new Set([58]));
+    // Temperatures sit far from 0: their axis is fitted to the data; the other charts start at 0.
+    expect((byId.get('core-temperature') as unknown as { yFromZero?: boolean }).yFromZero).toBe(false);
+    expect((byId.get('core-power') as unknown as { yFromZero?: boolean }).yFromZero).toBeUndefined();
     expect(labels('vm-power-0')).toEqual(['Estimated', 'True', 'Host limit (12 W)']);
     expect(new Set(byId.get('vm-power-0')!.series[2].values)).toEqual(new Set([12]));
     expect(labels('vm-power-1')).toEqual(['Estimated', 'True', 'Guest budget (8 W)']);
