@@ -8,11 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { RandomStreams } from '../kernel/random.js';
 import { POWER_CATALOG } from '../model/power-catalog.js';
 import { linearPowerModel, specPowerModel, type PowerModel } from '../model/power-model.js';
-import { DEFAULT_CORE_POWER } from '../model/host/core-power.js';
-import { DEFAULT_DISK } from '../model/host/disk-model.js';
-import { PENTIUM_M_1600_PSTATES } from '../model/host/p-states.js';
-import { DEFAULT_THERMAL } from '../model/host/thermal-model.js';
-import { DEFAULT_POWER_CURVE_OPTIONS, detailedHostPowerCurve } from '../mechanisms/host/power-curve.js';
+import { DEFAULT_POWER_CURVE_OPTIONS, defaultDetailedHost, detailedHostPowerCurve } from '../mechanisms/host/power-curve.js';
 import { GUEST_PROFILES } from '../workload/guest-workload.js';
 import { readPlanetLabDay, readVmOrder } from '../workload/planetlab.js';
 import { generateSyntheticTraces } from '../workload/synthetic.js';
@@ -57,17 +53,7 @@ function detailedHostCurve(cores: number, profile: string, otherWatts: number): 
   const key = `${cores}/${profile}/${otherWatts}`;
   let curve = detailedCurves.get(key);
   if (!curve) {
-    const host = {
-      coreCount: cores,
-      pStates: PENTIUM_M_1600_PSTATES,
-      corePower: DEFAULT_CORE_POWER,
-      thermal: DEFAULT_THERMAL,
-      disk: DEFAULT_DISK,
-      sliceSeconds: 0.001,
-      allocationPeriodSeconds: 0.01,
-      scheduler: 'stride' as const,
-    };
-    curve = detailedHostPowerCurve(host, GUEST_PROFILES[profile](), { ...DEFAULT_POWER_CURVE_OPTIONS, otherWatts });
+    curve = detailedHostPowerCurve(defaultDetailedHost(cores), GUEST_PROFILES[profile](), { ...DEFAULT_POWER_CURVE_OPTIONS, otherWatts });
     detailedCurves.set(key, curve);
   }
   return curve;

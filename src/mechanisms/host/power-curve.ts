@@ -12,6 +12,10 @@
  * `measureSeconds`. `otherWatts` adds the rest of the platform (memory, fans, power-supply losses), which the
  * detailed host does not model: by default 0, so the curve is CPU cores plus disk.
  */
+import { DEFAULT_CORE_POWER } from '../../model/host/core-power.js';
+import { DEFAULT_DISK } from '../../model/host/disk-model.js';
+import { PENTIUM_M_1600_PSTATES } from '../../model/host/p-states.js';
+import { DEFAULT_THERMAL } from '../../model/host/thermal-model.js';
 import type { GuestProgram } from '../../workload/guest-workload.js';
 import { EnergyWeights } from './energy-weights.js';
 import { HostMachine, type HostMachineSpec } from './host-machine.js';
@@ -23,6 +27,20 @@ export interface PowerCurveOptions {
   readonly measureSeconds: number;
   /** Constant power of the rest of the platform, watts. */
   readonly otherWatts: number;
+}
+
+/** The default detailed host (every model at its documented default) with `coreCount` cores. */
+export function defaultDetailedHost(coreCount: number): Omit<HostMachineSpec, 'vms' | 'weights'> {
+  return {
+    coreCount,
+    pStates: PENTIUM_M_1600_PSTATES,
+    corePower: DEFAULT_CORE_POWER,
+    thermal: DEFAULT_THERMAL,
+    disk: DEFAULT_DISK,
+    sliceSeconds: 0.001,
+    allocationPeriodSeconds: 0.01,
+    scheduler: 'stride',
+  };
 }
 
 export const DEFAULT_POWER_CURVE_OPTIONS: PowerCurveOptions = { warmUpSeconds: 1, measureSeconds: 2, otherWatts: 0 };

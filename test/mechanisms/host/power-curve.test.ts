@@ -3,26 +3,16 @@
  * load, and a data-center scenario can use them (`power: { model: detailed-host }`).
  */
 import { describe, expect, it } from 'vitest';
-import { detailedHostPowerCurve } from '../../../src/mechanisms/host/power-curve.js';
+import { defaultDetailedHost, detailedHostPowerCurve } from '../../../src/mechanisms/host/power-curve.js';
 import { DEFAULT_CORE_POWER } from '../../../src/model/host/core-power.js';
 import { DEFAULT_DISK } from '../../../src/model/host/disk-model.js';
-import { PENTIUM_M_1600_PSTATES } from '../../../src/model/host/p-states.js';
 import { DEFAULT_THERMAL, ThermalModel } from '../../../src/model/host/thermal-model.js';
 import { CorePowerModel } from '../../../src/model/host/core-power.js';
 import { buildScenario } from '../../../src/scenario/build.js';
 import { ScenarioSchema } from '../../../src/scenario/schema.js';
 import { GUEST_PROFILES } from '../../../src/workload/guest-workload.js';
 
-const host = {
-  coreCount: 2,
-  pStates: PENTIUM_M_1600_PSTATES,
-  corePower: DEFAULT_CORE_POWER,
-  thermal: DEFAULT_THERMAL,
-  disk: DEFAULT_DISK,
-  sliceSeconds: 0.001,
-  allocationPeriodSeconds: 0.01,
-  scheduler: 'stride' as const,
-};
+const host = defaultDetailedHost(2);
 
 describe('detailedHostPowerCurve', () => {
   const curve = detailedHostPowerCurve(host, GUEST_PROFILES.compute());
