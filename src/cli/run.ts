@@ -52,7 +52,8 @@ async function runDataCenterCommand(file: string, scenario: Scenario, flags: Run
     );
   } else {
     process.stdout.write(formatSummary(result.summary));
-    if (outDir) process.stdout.write(`\nwrote ${outDir}/ (summary.json, datacenter.csv, hosts.csv, report.html)\n`);
+    const files = ['summary.json', 'datacenter.csv', 'hosts.csv', ...(result.vmEnergyJoules ? ['vms.csv'] : []), 'report.html'];
+    if (outDir) process.stdout.write(`\nwrote ${outDir}/ (${files.join(', ')})\n`);
   }
 }
 
