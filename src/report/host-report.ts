@@ -17,7 +17,7 @@ import type { HostScenario } from '../scenario/host-schema.js';
 import { escapeHtml } from './html-escape.js';
 import { embeddedChart, renderPage } from './html.js';
 import { reportSectionProblems, type ChartSeries, type ChartSpec, type ReportSection } from './report-section.js';
-import { formatDisplayNumber, formatDuration } from './summary-table.js';
+import { formatDisplayNumber, formatDuration, renderFieldTable, type FieldRow as SummaryFieldRow } from './summary-table.js';
 
 /** Options of {@link renderHostReport}. */
 export interface HostReportOptions {
@@ -103,13 +103,7 @@ dl.rules dd { margin: 0 0 0 16px; color: var(--muted); }
 // ------------------------------------------------------------------------------------------------ summary
 
 type FieldKind = 'text' | 'count' | 'number' | 'percent-number' | 'fraction-small' | 'seconds';
-
-interface FieldRow {
-  field: string;
-  label: string;
-  unit: string;
-  kind: FieldKind;
-}
+type FieldRow = SummaryFieldRow<FieldKind>;
 
 /** The summary table layout; fields a later version adds appear under "Other" with their names. */
 const SUMMARY_GROUPS: readonly { title: string; rows: readonly FieldRow[] }[] = [
@@ -194,35 +188,13 @@ function summarySection(result: HostRunResult, scenario: HostScenario, includeWa
 }
 
 function renderSummaryTable(summary: HostRunResult['summary'], includeWallClock: boolean): string {
-  const shown = new Set<string>();
-  const parts = [
-    '<table class="summary">',
-    '<thead><tr><th scope="col">Metric</th><th scope="col" class="value">Value</th><th scope="col">Unit</th><th scope="col">Field</th></tr></thead>',
-  ];
-  const row = (r: FieldRow): void => {
-    shown.add(r.field);
-    if (!includeWallClock && HOST_WALL_CLOCK_FIELDS.includes(r.field)) return;
-    const value = summary[r.field];
-    if (value === undefined) return;
-    const readable = r.kind === 'seconds' && typeof value === 'number' ? formatDuration(value) : '';
-    parts.push(
-      `<tr data-field="${escapeHtml(r.field)}"><td>${escapeHtml(r.label)}</td><td class="value">${formatField(value, r.kind)}</td>` +
-        `<td class="unit">${escapeHtml(r.unit)}${readable === '' ? '' : ` (${readable})`}</td><td class="field"><code>${escapeHtml(r.field)}</code></td></tr>`,
-    );
-  };
-  for (const group of SUMMARY_GROUPS) {
-    parts.push(`<tbody><tr class="group"><th colspan="4" scope="rowgroup">${escapeHtml(group.title)}</th></tr>`);
-    group.rows.forEach(row);
-    parts.push('</tbody>');
-  }
-  const others = Object.keys(summary).filter((field) => !shown.has(field) && !(!includeWallClock && HOST_WALL_CLOCK_FIELDS.includes(field)));
-  if (others.length > 0) {
-    parts.push('<tbody><tr class="group"><th colspan="4" scope="rowgroup">Other</th></tr>');
-    for (const field of others) row({ field, label: field, unit: '', kind: typeof summary[field] === 'number' ? 'number' : 'text' });
-    parts.push('</tbody>');
-  }
-  parts.push('</table>');
-  return parts.join('\n');
+  const listed = new Set(SUMMARY_GROUPS.flatMap((group) => group.rows.map((row) => row.field)));
+  // Fields without a row of their own (a later version's) are shown under "Other" with their names.
+  const others: FieldRow[] = Object.keys(summary)
+    .filter((field) => !listed.has(field))
+    .map((field) => ({ field, label: field, unit: '', kind: typeof summary[field] === 'number' ? 'number' : 'text' }));
+  const groups = others.length > 0 ? [...SUMMARY_GROUPS, { title: 'Other', rows: others }] : SUMMARY_GROUPS;
+  return renderFieldTable(groups, (field) => (!includeWallClock && HOST_WALL_CLOCK_FIELDS.includes(field) ? undefined : summary[field]), formatField);
 }
 
 function formatField(value: string | number, kind: FieldKind): string {

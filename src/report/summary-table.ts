@@ -13,11 +13,9 @@ import { formatNumber } from './number-format.js';
 /** How a summary value is shown. */
 type ValueKind = 'text' | 'count' | 'number' | 'percent' | 'seconds';
 
-interface SummaryRow {
+/** A row of the run summary: a field of RunSummary. */
+interface SummaryRow extends FieldRow<ValueKind> {
   field: keyof RunSummary;
-  label: string;
-  unit: string;
-  kind: ValueKind;
 }
 
 interface SummaryGroup {
@@ -118,23 +116,57 @@ export const WALL_CLOCK_FIELDS: readonly (keyof RunSummary)[] = ['wall_seconds']
  * @returns a `<table>` element; each row carries `data-field` with the RunSummary field name.
  */
 export function renderSummaryTable(summary: RunSummary, includeWallClock: boolean): string {
+  return renderFieldTable(
+    SUMMARY_GROUPS,
+    (field) => (!includeWallClock && (WALL_CLOCK_FIELDS as readonly string[]).includes(field) ? undefined : summary[field as keyof RunSummary]),
+    formatSummaryValue,
+  );
+}
+
+/** One row of a field table: a summary field with its label, unit and how its value is shown. */
+export interface FieldRow<K extends string = string> {
+  field: string;
+  label: string;
+  unit: string;
+  kind: K;
+}
+
+/** A titled group of rows. */
+export interface FieldGroup<K extends string = string> {
+  title: string;
+  rows: readonly FieldRow<K>[];
+}
+
+/**
+ * The summary-table markup shared by the run report and the host report: one row group per topic, each row with
+ * `data-field`, label, value, unit (durations also in a readable form) and the field name. Rows whose value is
+ * undefined are left out (optional fields, wall-clock fields when they are hidden).
+ *
+ * @param value the value of a field, or undefined to leave its row out.
+ * @param format the value as HTML (escaped) for its kind.
+ */
+export function renderFieldTable<K extends string>(
+  groups: readonly FieldGroup<K>[],
+  value: (field: string) => string | number | undefined,
+  format: (value: string | number, kind: K) => string,
+): string {
   const parts: string[] = [
     '<table class="summary">',
     '<thead><tr><th scope="col">Metric</th><th scope="col" class="value">Value</th><th scope="col">Unit</th><th scope="col">Field</th></tr></thead>',
   ];
-  for (const group of SUMMARY_GROUPS) {
+  for (const group of groups) {
     parts.push(`<tbody><tr class="group"><th colspan="4" scope="rowgroup">${escapeHtml(group.title)}</th></tr>`);
-    for (const row of group.rows as readonly SummaryRow[]) {
-      if (!includeWallClock && WALL_CLOCK_FIELDS.includes(row.field)) continue;
-      const value = summary[row.field];
-      if (value === undefined) continue; // optional fields of other models
+    for (const row of group.rows) {
+      const shown = value(row.field);
+      if (shown === undefined) continue;
       // Durations get a readable form next to their unit: "86,400 | s (24 h)".
-      const readable = row.kind === 'seconds' && typeof value === 'number' ? formatDuration(value) : '';
+      const readable = row.kind === 'seconds' && typeof shown === 'number' ? formatDuration(shown) : '';
       const unit = escapeHtml(row.unit) + (readable === '' ? '' : ` (${readable})`);
+      const field = escapeHtml(row.field);
       parts.push(
-        `<tr data-field="${row.field}"><td>${escapeHtml(row.label)}</td>` +
-          `<td class="value">${formatSummaryValue(value, row.kind)}</td>` +
-          `<td class="unit">${unit}</td><td class="field"><code>${row.field}</code></td></tr>`,
+        `<tr data-field="${field}"><td>${escapeHtml(row.label)}</td>` +
+          `<td class="value">${format(shown, row.kind)}</td>` +
+          `<td class="unit">${unit}</td><td class="field"><code>${field}</code></td></tr>`,
       );
     }
     parts.push('</tbody>');
