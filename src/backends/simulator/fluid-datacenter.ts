@@ -1406,6 +1406,11 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     return total;
   }
 
+  /** The racks of the rack cap, built at its first use. */
+  private racks: number[][] | undefined;
+  /** The whole facility as one group, for the facility cap. */
+  private allHosts: number[] | undefined;
+
   /** Host indices of each rack (racks of `hostsPerRack` consecutive hosts). */
   private rackHosts(hostsPerRack: number): number[][] {
     const racks: number[][] = [];
@@ -1429,13 +1434,13 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.lastCapTick = now;
     const throttled = new Set<number>();
     if (cap.rack) {
-      const racks = this.rackHosts(cap.rack.hostsPerRack);
+      const racks = (this.racks ??= this.rackHosts(cap.rack.hostsPerRack));
       if (cap.rack.migrate) this.shedRacksByMigration(racks, cap.rack.watts, cap.rack.maxMigrationsPerTick);
       for (const hosts of racks) for (const vm of this.throttleGroup(hosts, cap.rack.watts, cap)) throttled.add(vm);
     }
     if (cap.facilityWatts !== null) {
-      const all = Array.from({ length: this.H }, (_, h) => h);
-      for (const vm of this.throttleGroup(all, cap.facilityWatts, cap)) throttled.add(vm);
+      this.allHosts ??= Array.from({ length: this.H }, (_, h) => h);
+      for (const vm of this.throttleGroup(this.allHosts, cap.facilityWatts, cap)) throttled.add(vm);
     }
     this.capThrottledVmTicks += throttled.size;
   }

@@ -191,7 +191,6 @@ export class HostMachine {
   readonly threadRunSeconds: Float64Array;
   /** Work done, seconds of CPU time at the fastest P-state (the throughput measure). */
   readonly threadWorkSeconds: Float64Array;
-  readonly threadDiskBytes: Float64Array;
   /** Energy of each thread's own run pieces, estimated (events × weights) and true, joules (no idle share). */
   readonly threadEstimatedJoules: Float64Array;
   readonly threadTrueJoules: Float64Array;
@@ -386,7 +385,6 @@ export class HostMachine {
     this.threadCounters = new Float64Array(threadCount * EVENT_COUNT);
     this.threadRunSeconds = new Float64Array(threadCount);
     this.threadWorkSeconds = new Float64Array(threadCount);
-    this.threadDiskBytes = new Float64Array(threadCount);
     this.threadEstimatedJoules = new Float64Array(threadCount);
     this.threadTrueJoules = new Float64Array(threadCount);
 
@@ -897,7 +895,6 @@ export class HostMachine {
       const vm = this.threadVm[thread];
       this.vmDiskBytes[vm] += bytes;
       this.vmDiskServiceSeconds[vm] += this.disk.serviceSeconds(bytes);
-      this.threadDiskBytes[thread] += bytes;
       this.threadWake[thread] = done;
       this.advancePhase(thread, done);
       this.eventCount++;

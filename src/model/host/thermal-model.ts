@@ -53,8 +53,8 @@ export class ThermalModel {
 
   /**
    * @param coreCount number of cores.
-   * @param initialCelsius starting temperature of every node; default the steady state of idle cores drawing
-   *   `initialCorePowerWatts` each.
+   * @param initialCorePowerWatts every node starts at the steady state of cores drawing this power each (default 0:
+   *   everything at the ambient temperature).
    */
   constructor(coreCount: number, parameters: ThermalParameters, initialCorePowerWatts = 0) {
     this.parameters = parameters;

@@ -31,6 +31,9 @@ export class GuestEnergyPolicy {
   private readonly lastCounterEnergy: Float64Array;
   private readonly lastSeconds: Float64Array;
   private lastVmEnergy = 0;
+  // Per-period deltas, kept between steps so that a step allocates nothing.
+  private readonly counterEnergy: Float64Array;
+  private readonly seconds: Float64Array;
 
   constructor(view: GuestEnergyView, config: GuestEnergyPolicyConfig) {
     this.view = view;
@@ -44,6 +47,8 @@ export class GuestEnergyPolicy {
     this.states = Array.from({ length: n }, () => ({ energyPerCpuSecond: 0, allowedCpu: 1 }));
     this.lastCounterEnergy = new Float64Array(n);
     this.lastSeconds = new Float64Array(n);
+    this.counterEnergy = new Float64Array(n);
+    this.seconds = new Float64Array(n);
   }
 
   step(): void {
@@ -52,8 +57,8 @@ export class GuestEnergyPolicy {
     const vmEnergy = view.cpuEnergyJoules();
     const period = vmEnergy - this.lastVmEnergy;
     this.lastVmEnergy = vmEnergy;
-    const counterEnergy = new Float64Array(n);
-    const seconds = new Float64Array(n);
+    const counterEnergy = this.counterEnergy;
+    const seconds = this.seconds;
     let counterTotal = 0;
     for (let t = 0; t < n; t++) {
       const e = view.threadCounterEnergyJoules(t);

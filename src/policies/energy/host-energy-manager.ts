@@ -66,6 +66,10 @@ export class HostEnergyManager {
   private readonly lastCoreEnergy: Float64Array;
   private readonly lastCoreBusy: Float64Array;
   private readonly vcpuWatts: Float64Array;
+  // Per-period deltas, kept between steps so that a step allocates nothing.
+  private readonly vcpuActive: Float64Array;
+  private readonly vcpuSeconds: Float64Array;
+  private readonly coreLoad: Float64Array;
   private readonly coreWatts: Float64Array;
   private readonly diskTokens: Float64Array;
   private readonly limitStates = new Map<number, PowerLimitState>();
@@ -83,6 +87,9 @@ export class HostEnergyManager {
     this.lastCoreEnergy = new Float64Array(view.coreCount);
     this.lastCoreBusy = new Float64Array(view.coreCount);
     this.vcpuWatts = new Float64Array(view.vcpuCount);
+    this.vcpuActive = new Float64Array(view.vcpuCount);
+    this.vcpuSeconds = new Float64Array(view.vcpuCount);
+    this.coreLoad = new Float64Array(view.coreCount);
     this.coreWatts = new Float64Array(view.coreCount);
     this.diskTokens = new Float64Array(view.vmCount);
     this.throttleIntegral = new Float64Array(view.coreCount);
@@ -97,8 +104,8 @@ export class HostEnergyManager {
     const view = this.view;
     const period = this.config.periodSeconds;
     // Per-vCPU power while running (W per CPU-second) and per-core power over the period, from the accounting.
-    const vcpuActive = new Float64Array(view.vcpuCount);
-    const vcpuSeconds = new Float64Array(view.vcpuCount);
+    const vcpuActive = this.vcpuActive;
+    const vcpuSeconds = this.vcpuSeconds;
     for (let v = 0; v < view.vcpuCount; v++) {
       const e = view.vcpuActiveEnergyJoules(v);
       const s = view.vcpuCpuSeconds(v);
@@ -109,7 +116,7 @@ export class HostEnergyManager {
       // Mean power the vCPU put on its core over the period (power while running × share of time it ran).
       this.vcpuWatts[v] = vcpuActive[v] / period;
     }
-    const coreLoad = new Float64Array(view.coreCount);
+    const coreLoad = this.coreLoad;
     for (let c = 0; c < view.coreCount; c++) {
       const e = view.coreEnergyJoules(c);
       const busy = view.coreBusySeconds(c);
