@@ -1,0 +1,328 @@
+/**
+ * Runs the double-scheduling model (mechanisms/vcpu/smp-machine.ts) for SMP scenarios (`kind: smp`) and the
+ * FlexCore experiment (`kind: vcpu-experiment`): builds the machine from plain data, attaches a vCPU ballooning
+ * policy through its view (policies/vcpu), runs each VM's program to completion and collects per-VM completion
+ * times and the counters that explain them.
+ */
+
+import { CO_SCHEDULING_DEFAULTS, HOTPLUG_COSTS, IPI_SECONDS, PLE_DEFAULTS, cfsDefaults } from '../../mechanisms/vcpu/smp-defaults.js';
+import { SmpMachine, type HypervisorSchedulerName, type SmpVmSpec } from '../../mechanisms/vcpu/smp-machine.js';
+import { PENTIUM_M_1600_PSTATES } from '../../model/host/p-states.js';
+import { createVcpuBalloonPolicy, type VcpuBalloonPolicyConfig, type VcpuBalloonView } from '../../policies/vcpu/vcpu-balloon-policy.js';
+import type { ProfileOverrides, SmpScenario, VcpuExperiment } from '../../scenario/smp-schema.js';
+import type { ParallelProfile } from '../../workload/parallel-profile.js';
+import { parallelProfile } from '../../workload/parsec-profiles.js';
+
+/** One VM of an SMP run, resolved. */
+export interface SmpRunVm {
+  readonly name: string;
+  readonly vcpus: number;
+  readonly weight: number;
+  readonly profile: ParallelProfile;
+  /** Threads (default: one per vCPU). */
+  readonly threads?: number;
+  /** Keep running the program after it completes (background load). Default false. */
+  readonly repeat?: boolean;
+}
+
+/** Everything one SMP run needs. */
+export interface SmpRunConfig {
+  readonly cores: number;
+  /** Core clock, Hz; default the detailed host's fastest P-state (1.6 GHz). */
+  readonly clockHz?: number;
+  readonly scheduler: HypervisorSchedulerName;
+  /** The ballooning policy (used with `flexcore`; default the `flexcore` preset). */
+  readonly balloon?: VcpuBalloonPolicyConfig;
+  /** Hot-plug costs, seconds; default Linux's for `flexcore`, the fast path for `vscale`. */
+  readonly offlineCostSeconds?: number;
+  readonly onlineCostSeconds?: number;
+  readonly pleEnabled?: boolean;
+  readonly vms: readonly SmpRunVm[];
+  readonly seed: number;
+  /** Stop even if a VM has not completed, simulated seconds. */
+  readonly limitSeconds: number;
+  /** Stop once VMs 0..waitFor−1 have completed (default: all VMs). */
+  readonly waitFor?: number;
+  /** Record the online vCPU count of every VM at this period, seconds (0: do not). */
+  readonly seriesPeriodSeconds?: number;
+}
+
+/** Per-VM results of one run. */
+export interface SmpVmResult {
+  readonly name: string;
+  readonly profile: string;
+  /** Completion time of the first run of the program, seconds (null: not completed within the limit). */
+  readonly completionSeconds: number | null;
+  readonly runsCompleted: number;
+  readonly usefulSeconds: number;
+  readonly spinSeconds: number;
+  readonly hotplugSeconds: number;
+  readonly cpuSeconds: number;
+  readonly pleExits: number;
+  readonly directedYields: number;
+  readonly lockHolderPreemptions: number;
+  readonly lockWaiterPreemptions: number;
+  readonly stackingEvents: number;
+  readonly barrierWaitSeconds: number;
+  readonly ipiWaitSeconds: number;
+  readonly ipisSent: number;
+  readonly coStops: number;
+  readonly vcpuOfflines: number;
+  readonly vcpuOnlines: number;
+  /** Time-weighted mean of online vCPUs. */
+  readonly meanOnlineVcpus: number;
+  readonly onlineVcpusAtEnd: number;
+}
+
+export interface SmpRunResult {
+  readonly scheduler: HypervisorSchedulerName;
+  readonly balloon: string | null;
+  readonly simulatedSeconds: number;
+  readonly events: number;
+  /** CPU time the cores ran vCPUs, seconds. */
+  readonly busySeconds: number;
+  readonly vms: readonly SmpVmResult[];
+  /** Online vCPUs per VM over time (when requested): times, then one row per VM. */
+  readonly series: { readonly timeSeconds: number[]; readonly onlineVcpus: number[][] } | null;
+  /** Threads found on offline vCPUs (an invariant: always 0). */
+  readonly offlineViolations: number;
+}
+
+/** Runs one configuration until every VM has completed its program once (or the limit). */
+export function runSmp(config: SmpRunConfig): SmpRunResult {
+  const machine = buildSmpMachine(config);
+  const balloon = config.scheduler === 'flexcore' ? (config.balloon ?? { name: 'flexcore' as const }) : undefined;
+  if (balloon) attachBalloon(machine, balloon, config);
+  const series = config.seriesPeriodSeconds && config.seriesPeriodSeconds > 0 ? { timeSeconds: [] as number[], onlineVcpus: config.vms.map(() => [] as number[]) } : null;
+  if (series) {
+    machine.every(config.seriesPeriodSeconds!, (now) => {
+      series.timeSeconds.push(now);
+      for (let vm = 0; vm < machine.vmCount; vm++) series.onlineVcpus[vm].push(machine.onlineVcpus(vm));
+    });
+  }
+  if (config.waitFor !== undefined) machine.watched = config.waitFor;
+  machine.start();
+  const end = machine.runToCompletion(config.limitSeconds);
+  const c = machine.counters;
+  const vms: SmpVmResult[] = config.vms.map((vm, i) => ({
+    name: vm.name,
+    profile: vm.profile.name,
+    completionSeconds: machine.completions[i].length > 0 ? machine.completions[i][0] : null,
+    runsCompleted: machine.completions[i].length,
+    usefulSeconds: c.usefulSeconds[i],
+    spinSeconds: c.spinSeconds[i],
+    hotplugSeconds: c.hotplugSeconds[i],
+    cpuSeconds: c.runSeconds[i],
+    pleExits: c.pleExits[i],
+    directedYields: c.directedYields[i],
+    lockHolderPreemptions: c.lockHolderPreemptions[i],
+    lockWaiterPreemptions: c.lockWaiterPreemptions[i],
+    stackingEvents: c.stackingEvents[i],
+    barrierWaitSeconds: c.barrierWaitSeconds[i],
+    ipiWaitSeconds: c.ipiWaitSeconds[i],
+    ipisSent: c.ipisSent[i],
+    coStops: c.coStops[i],
+    vcpuOfflines: c.vcpuOfflines[i],
+    vcpuOnlines: c.vcpuOnlines[i],
+    meanOnlineVcpus: end > 0 ? c.onlineVcpuSeconds[i] / end : vm.vcpus,
+    onlineVcpusAtEnd: machine.onlineVcpus(i),
+  }));
+  return {
+    scheduler: config.scheduler,
+    balloon: balloon?.name ?? null,
+    simulatedSeconds: end,
+    events: machine.eventCount,
+    busySeconds: machine.busySeconds(),
+    vms,
+    series,
+    offlineViolations: machine.offlineViolations(),
+  };
+}
+
+/** The machine of a configuration (exported for tests that drive it step by step). */
+export function buildSmpMachine(config: SmpRunConfig): SmpMachine {
+  if (!(Number.isInteger(config.cores) && config.cores >= 1)) throw new RangeError(`SMP run: cores must be a positive integer, got ${config.cores}`);
+  const vms: SmpVmSpec[] = config.vms.map((vm) => ({
+    name: vm.name,
+    maxVcpus: vm.vcpus,
+    initialVcpus: vm.vcpus,
+    weight: vm.weight,
+    program: vm.profile,
+    threads: vm.threads ?? vm.profile.threads ?? vm.vcpus,
+    // A VM that completes keeps loading the host (it starts its program again) until every VM has completed.
+    repeat: vm.repeat ?? true,
+  }));
+  const fast = config.balloon?.name === 'vscale';
+  const costs = fast ? HOTPLUG_COSTS.fast : HOTPLUG_COSTS.linux;
+  return new SmpMachine({
+    coreCount: config.cores,
+    clockHz: config.clockHz ?? PENTIUM_M_1600_PSTATES[0].frequencyHz,
+    scheduler: config.scheduler,
+    cfs: cfsDefaults(config.cores),
+    guestCfs: cfsDefaults(Math.max(...config.vms.map((vm) => vm.vcpus))),
+    ple: { ...PLE_DEFAULTS, enabled: config.pleEnabled ?? true },
+    coScheduling: CO_SCHEDULING_DEFAULTS,
+    ipiSeconds: IPI_SECONDS,
+    offlineCostSeconds: config.offlineCostSeconds ?? costs.offlineSeconds,
+    onlineCostSeconds: config.onlineCostSeconds ?? costs.onlineSeconds,
+    vms,
+    seed: config.seed,
+  });
+}
+
+/** Connects a ballooning policy to the machine: periodic evaluations, and immediate ones on exit spikes. */
+function attachBalloon(machine: SmpMachine, config: VcpuBalloonPolicyConfig, run: SmpRunConfig): void {
+  const policy = createVcpuBalloonPolicy(config);
+  const c = machine.counters;
+  const view: VcpuBalloonView = {
+    vmCount: machine.vmCount,
+    coreCount: machine.coreCount,
+    nowSeconds: () => machine.now,
+    maxVcpus: (vm) => machine.maxVcpus(vm),
+    onlineVcpus: (vm) => machine.onlineVcpus(vm),
+    weight: (vm) => run.vms[vm].weight,
+    cpuSeconds: (vm) => c.runSeconds[vm],
+    runnableThreadSeconds: (vm) => {
+      machine.touchCounters(vm);
+      return c.runnableThreadSeconds[vm];
+    },
+    pleExits: (vm) => c.pleExits[vm],
+  };
+  const targets = new Int32Array(machine.vmCount);
+  const spiking = new Uint8Array(machine.vmCount);
+  const exitsAtLast = new Float64Array(machine.vmCount);
+  let lastEvaluation = 0;
+  let pending = false;
+  const evaluate = (now: number): void => {
+    pending = false;
+    policy.targets(view, spiking, targets);
+    for (let vm = 0; vm < machine.vmCount; vm++) {
+      machine.setOnlineTarget(vm, targets[vm]);
+      exitsAtLast[vm] = c.pleExits[vm];
+    }
+    spiking.fill(0);
+    lastEvaluation = now;
+  };
+  machine.every(policy.periodSeconds, evaluate);
+  const controller = 0; // the first registered controller is the evaluation above
+  machine.onPleExit = (vm, now) => {
+    if (pending) return;
+    const elapsed = now - lastEvaluation;
+    // At most one spike evaluation per tenth of a period: exits come in bursts of thousands.
+    if (elapsed < policy.periodSeconds / 10) return;
+    if (!policy.isSpike(c.pleExits[vm] - exitsAtLast[vm], machine.onlineVcpus(vm), elapsed)) return;
+    spiking[vm] = 1;
+    pending = true;
+    machine.requestControl(controller);
+  };
+}
+
+// ------------------------------------------------------------------ scenarios and the experiment
+
+/** A named profile with a scenario's overrides applied. */
+export function resolveProfile(name: string, overrides: ProfileOverrides = {}): ParallelProfile {
+  const base = parallelProfile(name);
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return { ...base, ...defined };
+}
+
+/** One scheduler's run of an SMP scenario. */
+export interface SmpComparisonRow {
+  readonly scheduler: HypervisorSchedulerName;
+  readonly result: SmpRunResult;
+}
+
+/** Runs an SMP scenario under each of its schedulers (the first is the baseline). */
+export function runSmpScenario(scenario: SmpScenario): SmpComparisonRow[] {
+  return scenario.schedulers.map((scheduler) => ({
+    scheduler,
+    result: runSmp({
+      cores: scenario.host.cores,
+      clockHz: scenario.host.clockHz,
+      pleEnabled: scenario.host.pauseLoopExits,
+      scheduler,
+      ...balloonOf(scenario.balloon),
+      vms: scenario.vms.map((vm) => ({ name: vm.name, vcpus: vm.vcpus, weight: vm.weight, profile: resolveProfile(vm.profile, vm.params), threads: vm.params.threads })),
+      seed: scenario.seed,
+      limitSeconds: scenario.limitSeconds,
+      seriesPeriodSeconds: scenario.seriesPeriodSeconds,
+    }),
+  }));
+}
+
+function balloonOf(balloon: SmpScenario['balloon']): Pick<SmpRunConfig, 'balloon' | 'offlineCostSeconds' | 'onlineCostSeconds'> {
+  return {
+    balloon: balloon.policy === 'flexcore' ? { name: 'flexcore', periodSeconds: balloon.periodSeconds, pleSpikeExitsPerVcpuSecond: balloon.pleSpikeExitsPerVcpuSecond } : { name: 'vscale', periodSeconds: balloon.periodSeconds },
+    offlineCostSeconds: balloon.offlineCostSeconds,
+    onlineCostSeconds: balloon.onlineCostSeconds,
+  };
+}
+
+/** One cell of the experiment: the measured VM (VM 0) under one scheduler. */
+export interface VcpuExperimentRow {
+  readonly profile: string;
+  readonly syncClass: string;
+  readonly vms: number;
+  /** Total vCPUs over cores. */
+  readonly overcommit: number;
+  readonly scheduler: HypervisorSchedulerName;
+  readonly completionSeconds: number | null;
+  /** Baseline completion over this one (1: same; 2: twice as fast). */
+  readonly speedup: number | null;
+  /** Completion time saved against the baseline, percent of the baseline's. */
+  readonly improvementPercent: number | null;
+  readonly measured: SmpVmResult;
+  readonly coRunners: string;
+}
+
+/**
+ * FlexCore's experiment: for each profile and VM count, VM 0 runs the profile and the others run the
+ * co-runners; every scheduler runs the same set. Completion times are VM 0's first run; the others repeat
+ * their programs so the host stays loaded until VM 0 is done.
+ */
+export function runVcpuExperiment(experiment: VcpuExperiment, onRow?: (row: VcpuExperimentRow) => void): VcpuExperimentRow[] {
+  const rows: VcpuExperimentRow[] = [];
+  for (const profileName of experiment.profiles) {
+    const profile = resolveProfile(profileName);
+    for (const count of experiment.vmCounts) {
+      const vms: SmpRunVm[] = [];
+      for (let i = 0; i < count; i++) {
+        const name = i === 0 || experiment.coRunners === 'same' ? profileName : experiment.coRunners[(i - 1) % experiment.coRunners.length];
+        vms.push({ name: `vm${i}-${name}`, vcpus: experiment.vcpusPerVm, weight: 1024, profile: i === 0 ? profile : resolveProfile(name), repeat: i > 0 });
+      }
+      const coRunners = vms.slice(1).map((vm) => vm.profile.name).join('+') || '-';
+      let baseline: number | null = null;
+      for (const scheduler of experiment.schedulers) {
+        const result = runSmp({
+          cores: experiment.host.cores,
+          clockHz: experiment.host.clockHz,
+          pleEnabled: experiment.host.pauseLoopExits,
+          scheduler,
+          ...balloonOf(experiment.balloon),
+          vms,
+          seed: experiment.seed,
+          limitSeconds: experiment.limitSeconds,
+          waitFor: 1,
+        });
+        const measured = result.vms[0];
+        const t = measured.completionSeconds;
+        if (scheduler === experiment.schedulers[0]) baseline = t;
+        const row: VcpuExperimentRow = {
+          profile: profileName,
+          syncClass: profile.syncClass,
+          vms: count,
+          overcommit: (count * experiment.vcpusPerVm) / experiment.host.cores,
+          scheduler,
+          completionSeconds: t,
+          speedup: baseline !== null && t !== null ? baseline / t : null,
+          improvementPercent: baseline !== null && t !== null ? ((baseline - t) / baseline) * 100 : null,
+          measured,
+          coRunners,
+        };
+        rows.push(row);
+        onRow?.(row);
+      }
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,112 @@
+/**
+ * The double-scheduling formats: `kind: smp` (SMP VMs running parallel programs on one host, compared under
+ * several hypervisor schedulers) and `kind: vcpu-experiment` (FlexCore's experiment: every profile, 1 to N
+ * VMs, each scheduler). docs/scenario-format.md ("SMP scenarios") explains every field.
+ */
+import { z } from 'zod';
+import { PARALLEL_PROFILE_NAMES } from '../workload/parsec-profiles.js';
+
+const positive = (what: string) => z.number().positive().describe(what);
+const nonNegative = (what: string) => z.number().nonnegative().describe(what);
+
+const SCHEDULERS = ['fair-share', 'co-scheduling', 'flexcore'] as const;
+
+/** Overrides of a profile's knobs (the synthetic profile is the defaults plus these). */
+export const ProfileOverridesSchema = z.strictObject({
+  threads: z.number().int().positive().optional().describe('threads (default one per vCPU)'),
+  totalWorkSeconds: positive('work of one run, summed over threads, seconds').optional(),
+  grainSeconds: positive('compute between synchronisation points, seconds').optional(),
+  grainVariation: nonNegative('coefficient of variation of a grain').optional(),
+  barrierEvery: z.number().int().nonnegative().optional().describe('a barrier every this many grains (0: none)'),
+  barrierSpinSeconds: nonNegative('spinning before a barrier waiter blocks, seconds').optional(),
+  locksPerGrain: nonNegative('lock acquisitions per grain').optional(),
+  lockKind: z.enum(['spin', 'mutex']).optional(),
+  lockCount: z.number().int().positive().optional().describe('distinct locks'),
+  criticalSectionSeconds: nonNegative('critical section length, seconds').optional(),
+  mutexSpinSeconds: nonNegative('spinning before a mutex waiter blocks, seconds').optional(),
+  shootdownsPerGrain: nonNegative('TLB shootdowns per grain').optional(),
+  pipelineStages: z.number().int().positive().optional(),
+  queueCapacity: z.number().int().positive().optional(),
+});
+
+export const BalloonSchema = z.discriminatedUnion('policy', [
+  z.strictObject({
+    policy: z.literal('flexcore'),
+    periodSeconds: positive('evaluation period, seconds').default(0.1),
+    pleSpikeExitsPerVcpuSecond: positive('pause-loop exits per online vCPU per second that trigger an evaluation').default(2000),
+    offlineCostSeconds: nonNegative('guest CPU offline cost, seconds').default(0.005),
+    onlineCostSeconds: nonNegative('guest CPU online cost, seconds').default(0.01),
+  }),
+  z.strictObject({
+    policy: z.literal('vscale'),
+    periodSeconds: positive('evaluation period, seconds').default(0.01),
+    offlineCostSeconds: nonNegative('fast vCPU freeze cost, seconds').default(20e-6),
+    onlineCostSeconds: nonNegative('fast vCPU unfreeze cost, seconds').default(20e-6),
+  }),
+]);
+
+const HostSchema = z.strictObject({
+  cores: z.number().int().positive().max(1024).default(12).describe('physical cores'),
+  clockHz: positive('core clock (turns PLE cycles into time), Hz').default(1.6e9),
+  pauseLoopExits: z.boolean().default(true).describe('pause-loop exiting with directed yield (KVM default)'),
+});
+
+const VmSchema = z.strictObject({
+  name: z.string().min(1),
+  vcpus: z.number().int().positive().max(256).describe('vCPUs (the most the VM can have online)'),
+  weight: positive('CFS weight of each vCPU thread (1024 = nice 0)').default(1024),
+  profile: z.enum(PARALLEL_PROFILE_NAMES as unknown as [string, ...string[]]).describe('a PARSEC-like profile or synthetic'),
+  params: ProfileOverridesSchema.default({}).describe('overrides of the profile'),
+});
+
+export const SmpScenarioSchema = z
+  .strictObject({
+    kind: z.literal('smp'),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    seed: z.number().int().nonnegative().default(1),
+    host: HostSchema.default({ cores: 12, clockHz: 1.6e9, pauseLoopExits: true }),
+    schedulers: z.array(z.enum(SCHEDULERS)).min(1).default(['fair-share', 'co-scheduling', 'flexcore']).describe('hypervisor schedulers to compare (the first is the baseline)'),
+    balloon: BalloonSchema.default({ policy: 'flexcore', periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000, offlineCostSeconds: 0.005, onlineCostSeconds: 0.01 }),
+    limitSeconds: positive('simulated time limit, seconds').default(600),
+    seriesPeriodSeconds: positive('period of the online-vCPU series, seconds').default(0.05),
+    vms: z.array(VmSchema).min(1),
+  })
+  .superRefine((s, ctx) => {
+    const names = new Set<string>();
+    s.vms.forEach((vm, i) => {
+      if (names.has(vm.name)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'name'], message: `duplicate VM name "${vm.name}"` });
+      names.add(vm.name);
+    });
+    const seen = new Set<string>();
+    s.schedulers.forEach((name, i) => {
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['schedulers', i], message: `scheduler "${name}" is listed twice` });
+      seen.add(name);
+    });
+  });
+
+export const VcpuExperimentSchema = z
+  .strictObject({
+    kind: z.literal('vcpu-experiment'),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    seed: z.number().int().nonnegative().default(1),
+    host: HostSchema.default({ cores: 12, clockHz: 1.6e9, pauseLoopExits: true }),
+    vcpusPerVm: z.number().int().positive().max(256).default(12),
+    vmCounts: z.array(z.number().int().positive().max(16)).min(1).default([1, 2, 3, 4]).describe('VMs on the host in each configuration'),
+    profiles: z.array(z.enum(PARALLEL_PROFILE_NAMES as unknown as [string, ...string[]])).min(1).describe('the measured VM runs each of these'),
+    coRunners: z
+      .union([z.literal('same'), z.array(z.enum(PARALLEL_PROFILE_NAMES as unknown as [string, ...string[]])).min(1)])
+      .default('same')
+      .describe("what the other VMs run: 'same' (the measured profile) or a list used round robin (a mix)"),
+    schedulers: z.array(z.enum(SCHEDULERS)).min(1).default(['fair-share', 'co-scheduling', 'flexcore']),
+    balloon: BalloonSchema.default({ policy: 'flexcore', periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000, offlineCostSeconds: 0.005, onlineCostSeconds: 0.01 }),
+    limitSeconds: positive('simulated time limit per run, seconds').default(600),
+  })
+  .superRefine((s, ctx) => {
+    if (s.schedulers[0] !== 'fair-share') ctx.addIssue({ code: 'custom', path: ['schedulers', 0], message: 'the first scheduler is the baseline and must be fair-share' });
+  });
+
+export type SmpScenario = z.output<typeof SmpScenarioSchema>;
+export type VcpuExperiment = z.output<typeof VcpuExperimentSchema>;
+export type ProfileOverrides = z.output<typeof ProfileOverridesSchema>;
