@@ -47,7 +47,11 @@ export interface ParallelProfile {
   readonly barrierSpinSeconds: number;
   /** Lock acquisitions per grain (fractional: a probability). */
   readonly locksPerGrain: number;
-  readonly lockKind: 'spin' | 'mutex';
+  /**
+   * `mutex`: adaptive mutex (spin `mutexSpinSeconds`, then block); `spin`: user test-and-set spinlock with PAUSE
+   * (glibc `pthread_spin_lock`); `ticket`: kernel-style ticket spinlock (FIFO hand-off, not preemptible by the guest).
+   */
+  readonly lockKind: 'spin' | 'mutex' | 'ticket';
   /** Distinct locks; each acquisition picks one uniformly. */
   readonly lockCount: number;
   readonly criticalSectionSeconds: number;
@@ -55,6 +59,12 @@ export interface ParallelProfile {
   readonly mutexSpinSeconds: number;
   /** TLB shootdowns per grain (fractional: a probability). */
   readonly shootdownsPerGrain: number;
+  /**
+   * Critical section of the lock inside the barrier, seconds (absent or 0: a pthread barrier without one). When
+   * set, arriving and leaving take the barrier's mutex by a busy trylock loop without PAUSE, as PARSEC's
+   * `parsec_barrier_wait` does with `ENABLE_SPIN_BARRIER`; the last arrival's section also wakes the blocked waiters.
+   */
+  readonly barrierLockSeconds?: number;
   /** Pipeline stages (pipeline programs only; threads are split evenly, the remainder going to the first stages). */
   readonly pipelineStages?: number;
   /** Items each queue between stages holds (pipeline programs only). */

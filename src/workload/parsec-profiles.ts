@@ -37,6 +37,14 @@ const MIN_GRAIN_SECONDS = 20e-6;
 /** Spin of PARSEC's own barrier before it blocks: parsec_barrier.cpp, SPIN_COUNTER_MAX = 350*100 iterations,
  *  commented "Set value so we spin no more than 0.1 ms" (streamcluster and fluidanimate, PARSEC 3.0). */
 const PARSEC_SPIN_BARRIER_SECONDS = 100e-6;
+/**
+ * Critical section of the mutex inside PARSEC's barrier, seconds. parsec_barrier.hpp defines both
+ * ENABLE_SPIN_BARRIER and ENABLE_AUTOMATIC_DROPIN, so every pthread_barrier_wait of streamcluster and
+ * fluidanimate is parsec_barrier_wait: arriving and leaving each take barrier->mutex, after the flag spin by
+ * `while (pthread_mutex_trylock(&barrier->mutex) == EBUSY);` — a busy loop without PAUSE (PARSEC 3.0
+ * parsec_barrier.cpp). The section itself (a counter update, a compare, the unlock) is an assumption: 0.5 µs.
+ */
+const PARSEC_BARRIER_LOCK_SECONDS = 0.5e-6;
 /** Spin of a PARSEC pthread mutex before it blocks: 0, default-attribute mutexes do not spin in glibc
  *  (glibc manual 2.31, §37.4: adaptive spin only for PTHREAD_MUTEX_ADAPTIVE_NP; PARSEC calls
  *  pthread_mutex_init(&m, NULL) in fluidanimate, dedup, ferret, bodytrack, facesim and x264). */
@@ -270,6 +278,7 @@ export const PARSEC_PROFILES: readonly ParallelProfile[] = Object.freeze([
     grainVariation: 0.1,
     barrierEvery: 1,
     barrierSpinSeconds: PARSEC_SPIN_BARRIER_SECONDS,
+    barrierLockSeconds: PARSEC_BARRIER_LOCK_SECONDS,
     // pspeedy's mutex/condition pair is taken a few times per run only: 0.
     locksPerGrain: 0,
     lockKind: 'mutex',
@@ -322,6 +331,7 @@ export const PARSEC_PROFILES: readonly ParallelProfile[] = Object.freeze([
       FLUIDANIMATE_FRAME_SECONDS / CALIBRATION_THREADS / FLUIDANIMATE_BARRIERS_PER_FRAME / FLUIDANIMATE_GRAIN_SECONDS,
     ),
     barrierSpinSeconds: PARSEC_SPIN_BARRIER_SECONDS,
+    barrierLockSeconds: PARSEC_BARRIER_LOCK_SECONDS,
     locksPerGrain: FLUIDANIMATE_LOCKS_PER_GRAIN,
     lockKind: 'mutex',
     lockCount: FLUIDANIMATE_LOCK_COUNT,

@@ -174,6 +174,18 @@ const EV_CONTROL = 6; // a registered controller (b = 1: a one-off request)
 const EV_RESTART = 7; // a repeating VM starts its program again
 const EV_RESCHED = 8; // a core checks wake-up preemption (deferred: never inside another vCPU's step)
 
+// Lock kinds.
+const LOCK_MUTEX = 0; // adaptive mutex: bounded spin, then block (futex)
+const LOCK_TICKET = 1; // kernel ticket spinlock: FIFO hand-off, PAUSE loop, not preemptible by the guest
+const LOCK_TAS = 2; // user test-and-set spinlock with PAUSE (glibc pthread_spin_lock)
+const LOCK_TAS_NO_PAUSE = 3; // busy trylock loop without PAUSE (PARSEC's barrier mutex): invisible to PLE
+
+/**
+ * Cost of a FUTEX_WAKE per woken thread inside the waker's critical section, seconds: an assumption of the order
+ * of a system call plus a remote wake-up (about a microsecond on current x86 Linux).
+ */
+const FUTEX_WAKE_SECONDS = 1e-6;
+
 const NONE = -1;
 const EPSILON = 1e-12;
 
@@ -225,6 +237,10 @@ export class SmpMachine {
   private readonly vcpuGen: Int32Array;
   private readonly vcpuPleWindow: Float64Array;
   private readonly vcpuPleArmed: Uint8Array;
+  /** Generations of the PLE and guest-slice timers (bumped to cancel one), and whether a guest slice is armed. */
+  private readonly vcpuPleGen: Int32Array;
+  private readonly vcpuGuestGen: Int32Array;
+  private readonly vcpuGuestArmed: Uint8Array;
   private readonly vcpuIpiPending: Int32Array;
   /** 0: none; 1: going offline; 2: coming online. */
   private readonly vcpuHotplug: Uint8Array;
@@ -248,6 +264,8 @@ export class SmpMachine {
   private readonly vmBarrierArrived: Int32Array;
   private readonly vmBarrierGeneration: Int32Array;
   private readonly vmFirstLock: Int32Array;
+  /** The lock inside each VM's barrier (PARSEC's barrier mutex), or NONE. */
+  private readonly vmBarrierLock: Int32Array;
   private readonly vmFirstQueue: Int32Array;
   private readonly vmItemsLeft: Float64Array;
   private readonly vmDone: Uint8Array;
@@ -280,6 +298,9 @@ export class SmpMachine {
   private readonly threadLocksLeft: Int32Array;
   private readonly threadShootdownsLeft: Int32Array;
   private readonly threadBarrierGeneration: Int32Array;
+  /** 0: not in a barrier's lock; 1: taking it to arrive; 2: taking it to leave. */
+  private readonly threadBarrierPhase: Uint8Array;
+  private readonly threadBarrierSince: Float64Array;
   private readonly threadStage: Int32Array;
   private readonly threadIpiWaiting: Int32Array;
   private readonly threadIpiDoneAt: Float64Array;
@@ -315,7 +336,7 @@ export class SmpMachine {
     for (const vm of spec.vms) {
       vcpuCount += vm.maxVcpus;
       threadCount += vm.threads;
-      lockCount += Math.max(1, vm.program.lockCount);
+      lockCount += Math.max(1, vm.program.lockCount) + 1;
       queueCount += vm.program.structure === 'pipeline' ? (vm.program.pipelineStages ?? 1) : 0;
       widest = Math.max(widest, vm.maxVcpus);
     }
@@ -338,6 +359,9 @@ export class SmpMachine {
     this.vcpuGen = new Int32Array(V);
     this.vcpuPleWindow = new Float64Array(V);
     this.vcpuPleArmed = new Uint8Array(V);
+    this.vcpuPleGen = new Int32Array(V);
+    this.vcpuGuestGen = new Int32Array(V);
+    this.vcpuGuestArmed = new Uint8Array(V);
     this.vcpuIpiPending = new Int32Array(V);
     this.vcpuHotplug = new Uint8Array(V);
     this.vcpuHotplugLeft = new Float64Array(V);
@@ -359,6 +383,7 @@ export class SmpMachine {
     this.vmBarrierArrived = new Int32Array(M);
     this.vmBarrierGeneration = new Int32Array(M);
     this.vmFirstLock = new Int32Array(M);
+    this.vmBarrierLock = new Int32Array(M).fill(NONE);
     this.vmFirstQueue = new Int32Array(M);
     this.vmItemsLeft = new Float64Array(M);
     this.vmDone = new Uint8Array(M);
@@ -389,6 +414,8 @@ export class SmpMachine {
     this.threadLocksLeft = new Int32Array(T);
     this.threadShootdownsLeft = new Int32Array(T);
     this.threadBarrierGeneration = new Int32Array(T);
+    this.threadBarrierPhase = new Uint8Array(T);
+    this.threadBarrierSince = new Float64Array(T);
     this.threadStage = new Int32Array(T);
     this.threadIpiWaiting = new Int32Array(T);
     this.threadIpiDoneAt = new Float64Array(T);
@@ -416,8 +443,12 @@ export class SmpMachine {
       this.vmFirstThread[vm] = thread;
       this.vmThreads[vm] = v.threads;
       this.vmFirstLock[vm] = lock;
-      for (let k = 0; k < Math.max(1, p.lockCount); k++) this.lockSpin[lock + k] = p.lockKind === 'spin' ? 1 : 0;
+      const kind = p.lockKind === 'mutex' ? LOCK_MUTEX : p.lockKind === 'ticket' ? LOCK_TICKET : LOCK_TAS;
+      for (let k = 0; k < Math.max(1, p.lockCount); k++) this.lockSpin[lock + k] = kind;
       lock += Math.max(1, p.lockCount);
+      this.lockSpin[lock] = LOCK_TAS_NO_PAUSE;
+      if ((p.barrierLockSeconds ?? 0) > 0) this.vmBarrierLock[vm] = lock;
+      lock++;
       this.vmFirstQueue[vm] = queue;
       const stages = p.structure === 'pipeline' ? Math.max(1, Math.min(p.pipelineStages ?? 1, v.threads)) : 0;
       this.vmStages[vm] = stages;
@@ -567,10 +598,10 @@ export class SmpMachine {
         if (this.coreGen[a] === b) this.sliceEnd(a);
         return;
       case EV_PLE:
-        if (this.vcpuGen[a] === b) this.pleExit(a);
+        if (this.vcpuPleGen[a] === b) this.pleExit(a);
         return;
       case EV_GUEST_SLICE:
-        if (this.vcpuGen[a] === b) this.guestSliceEnd(a);
+        if (this.vcpuGuestGen[a] === b) this.guestSliceEnd(a);
         return;
       case EV_HOTPLUG:
         if (this.vcpuGen[a] === b) this.hotplugDone(a);
@@ -672,7 +703,9 @@ export class SmpMachine {
       if (op === OP_CRITICAL) this.counters.lockHolderPreemptions[vm]++;
       else if (op === OP_LOCK && this.threadLock[th] !== NONE && this.lockHolder[this.threadLock[th]] === th) this.counters.lockWaiterPreemptions[vm]++;
     }
-    this.vcpuGen[v]++; // cancels the vCPU's PLE, guest-slice and hot-plug timers
+    this.vcpuGen[v]++; // cancels the vCPU's hot-plug timer
+    this.cancelPle(v);
+    this.cancelGuestSlice(v);
     if (th !== NONE) this.threadGen[th]++;
     this.coreRunning[core] = NONE;
     this.coreGen[core]++;
@@ -894,7 +927,19 @@ export class SmpMachine {
   private armPle(v: number): void {
     if (!this.pleDetects) return;
     this.vcpuPleArmed[v] = 1;
-    this.queue.push(this.now + this.vcpuPleWindow[v] / this.spec.clockHz, 1, EV_PLE, v, this.vcpuGen[v]);
+    this.queue.push(this.now + this.vcpuPleWindow[v] / this.spec.clockHz, 1, EV_PLE, v, this.vcpuPleGen[v]);
+  }
+
+  private cancelPle(v: number): void {
+    if (this.vcpuPleArmed[v] === 0) return;
+    this.vcpuPleArmed[v] = 0;
+    this.vcpuPleGen[v]++;
+  }
+
+  private cancelGuestSlice(v: number): void {
+    if (this.vcpuGuestArmed[v] === 0) return;
+    this.vcpuGuestArmed[v] = 0;
+    this.vcpuGuestGen[v]++;
   }
 
   private pleExit(v: number): void {
@@ -912,8 +957,8 @@ export class SmpMachine {
         return;
       }
     }
-    // The vCPU generation is unchanged: re-arm with the grown window.
-    this.queue.push(this.now + this.vcpuPleWindow[v] / this.spec.clockHz, 1, EV_PLE, v, this.vcpuGen[v]);
+    // Still spinning: re-arm with the grown window.
+    this.queue.push(this.now + this.vcpuPleWindow[v] / this.spec.clockHz, 1, EV_PLE, v, this.vcpuPleGen[v]);
   }
 
   /** Called at every pause-loop exit (the ballooning policy's spike trigger); it must not change the machine: use {@link requestControl}. */
@@ -1127,20 +1172,21 @@ export class SmpMachine {
     const runnable = this.vcpuReadyThreads[v] + 1;
     const slice = Math.max(this.guestCfs.latencySeconds / runnable, this.guestCfs.minGranularitySeconds);
     const at = Math.max(this.now, this.vcpuGuestSliceStart[v] + slice);
-    this.queue.push(at, 2, EV_GUEST_SLICE, v, this.vcpuGen[v]);
+    if (this.vcpuGuestArmed[v] === 1) return;
+    this.vcpuGuestArmed[v] = 1;
+    this.queue.push(at, 2, EV_GUEST_SLICE, v, this.vcpuGuestGen[v]);
   }
 
   private guestSliceEnd(v: number): void {
+    this.vcpuGuestArmed[v] = 0;
     const th = this.vcpuThread[v];
     if (th === NONE || this.vcpuReadyThreads[v] === 0) return;
     const op = this.threadOp[th];
-    // Spinlock critical sections and IPI waits run with preemption disabled.
-    if (op === OP_CRITICAL && this.lockSpin[this.threadLock[th]] === 1) {
-      this.queue.push(this.now + this.guestCfs.minGranularitySeconds, 2, EV_GUEST_SLICE, v, this.vcpuGen[v]);
-      return;
-    }
-    if (op === OP_SHOOTDOWN || (op === OP_LOCK && this.lockSpin[this.threadLock[th]] === 1)) {
-      this.queue.push(this.now + this.guestCfs.minGranularitySeconds, 2, EV_GUEST_SLICE, v, this.vcpuGen[v]);
+    // Kernel spinlock sections (held or awaited) and IPI waits run with preemption disabled; user code does not.
+    const kernelLock = (op === OP_CRITICAL || op === OP_LOCK) && this.lockSpin[this.threadLock[th]] === LOCK_TICKET;
+    if (kernelLock || op === OP_SHOOTDOWN) {
+      this.vcpuGuestArmed[v] = 1;
+      this.queue.push(this.now + this.guestCfs.minGranularitySeconds, 2, EV_GUEST_SLICE, v, this.vcpuGuestGen[v]);
       return;
     }
     this.stopThread(v, th);
@@ -1156,10 +1202,9 @@ export class SmpMachine {
   private stopThread(v: number, th: number): void {
     this.accountThread(th, this.now);
     this.threadGen[th]++;
-    this.vcpuGen[v]++;
+    this.cancelPle(v);
+    this.cancelGuestSlice(v);
     this.vcpuThread[v] = NONE;
-    this.vcpuPleArmed[v] = 0;
-    // Re-arm the vCPU's own timers cancelled with the generation (hot-plug never coexists with a thread).
   }
 
   /** The current thread of vCPU v left (blocked or finished): run another or halt the vCPU. */
@@ -1200,9 +1245,17 @@ export class SmpMachine {
     if (op === OP_COMPUTE) {
       this.threadOp[th] = OP_NEXT;
     } else if (op === OP_CRITICAL) {
+      const phase = this.threadBarrierPhase[th];
+      this.threadBarrierPhase[th] = 0;
       this.release(th);
-      this.threadLocksLeft[th]--;
-      this.threadOp[th] = OP_NEXT;
+      if (phase === 1) {
+        this.waitAtBarrier(th, this.threadVm[th], this.profiles[this.threadVm[th]]);
+      } else if (phase === 2) {
+        this.leaveBarrier(th, this.threadVm[th], this.profiles[this.threadVm[th]]);
+      } else {
+        this.threadLocksLeft[th]--;
+        this.threadOp[th] = OP_NEXT;
+      }
     }
     // A waiter's timer (spin budget used, or its condition changed): step decides whether to go on or block.
     if (this.vcpuState[v] === V_RUNNING && this.vcpuThread[v] === th) this.step(th);
@@ -1219,8 +1272,8 @@ export class SmpMachine {
     for (;;) {
       const op = this.threadOp[th];
       if (op === OP_COMPUTE || op === OP_CRITICAL) {
-        this.vcpuGen[v]++; // a spinning stretch's PLE timer no longer applies
-        this.rearmVcpuTimers(v);
+        this.cancelPle(v); // a spinning stretch's PLE timer no longer applies
+        this.armGuestSlice(v);
         this.queue.push(this.now + Math.max(0, this.threadWork[th]), 0, EV_THREAD, th, ++this.threadGen[th]);
         return;
       }
@@ -1235,37 +1288,46 @@ export class SmpMachine {
       if (op === OP_LOCK) {
         const lock = this.threadLock[th];
         const holder = this.lockHolder[lock];
+        const kind = this.lockSpin[lock];
         if (holder === th || holder === NONE) {
           if (holder === NONE) this.lockHolder[lock] = th;
           this.threadOp[th] = OP_CRITICAL;
-          this.threadWork[th] = p.criticalSectionSeconds;
+          this.threadWork[th] = this.threadBarrierPhase[th] === 0 ? p.criticalSectionSeconds : this.barrierSectionSeconds(th, vm, p);
           continue;
         }
-        if (this.lockSpin[lock] === 0 && this.threadSpinLeft[th] <= EPSILON) {
+        if (kind === LOCK_MUTEX && this.threadSpinLeft[th] <= EPSILON) {
           this.block(th, v);
           return;
         }
-        this.spin(th, v, this.lockSpin[lock] === 1 ? Infinity : this.threadSpinLeft[th]);
+        this.spin(th, v, kind === LOCK_MUTEX ? this.threadSpinLeft[th] : Infinity, kind !== LOCK_TAS_NO_PAUSE);
         return;
       }
       if (op === OP_BARRIER) {
         if (this.threadBarrierGeneration[th] !== this.vmBarrierGeneration[vm]) {
-          this.counters.barrierWaitSeconds[vm] += this.now - this.threadWaitSince[th];
-          this.startGrain(th, p);
+          if (this.vmBarrierLock[vm] !== NONE) {
+            // PARSEC's barrier: leaving takes the barrier mutex once more.
+            this.threadBarrierPhase[th] = 2;
+            this.threadOp[th] = OP_LOCK;
+            this.threadLock[th] = this.vmBarrierLock[vm];
+            this.threadWaitSince[th] = this.now;
+            continue;
+          }
+          this.leaveBarrier(th, vm, p);
           continue;
         }
         if (this.threadSpinLeft[th] <= EPSILON) {
           this.block(th, v);
           return;
         }
-        this.spin(th, v, this.threadSpinLeft[th]);
+        // PARSEC's flag spin is a plain counting loop: no PAUSE, so no pause-loop exit.
+        this.spin(th, v, this.threadSpinLeft[th], false);
         return;
       }
       if (op === OP_SHOOTDOWN) {
         if (this.threadIpiWaiting[th] === 0) {
           const left = this.threadIpiDoneAt[th] - this.now;
           if (left > EPSILON) {
-            this.spin(th, v, left);
+            this.spin(th, v, left, true);
             return;
           }
           this.counters.ipiWaitSeconds[vm] += this.now - this.threadWaitSince[th];
@@ -1273,7 +1335,7 @@ export class SmpMachine {
           this.threadOp[th] = OP_NEXT;
           continue;
         }
-        this.spin(th, v, Infinity);
+        this.spin(th, v, Infinity, true);
         return;
       }
       if (op === OP_GET) {
@@ -1300,16 +1362,11 @@ export class SmpMachine {
     }
   }
 
-  /** Re-arms the guest-slice timer after a generation bump. */
-  private rearmVcpuTimers(v: number): void {
-    this.vcpuPleArmed[v] = 0;
+  /** The thread busy-waits (for at most `budget` seconds of running); `pausing` loops execute PAUSE, which PLE sees. */
+  private spin(th: number, v: number, budget: number, pausing: boolean): void {
+    this.cancelPle(v);
     this.armGuestSlice(v);
-  }
-
-  private spin(th: number, v: number, budget: number): void {
-    this.vcpuGen[v]++;
-    this.armGuestSlice(v);
-    this.armPle(v);
+    if (pausing) this.armPle(v);
     if (budget < Infinity) this.queue.push(this.now + Math.max(0, budget), 0, EV_THREAD, th, ++this.threadGen[th]);
     else this.threadGen[th]++;
   }
@@ -1321,7 +1378,8 @@ export class SmpMachine {
     this.threadState[th] = T_BLOCKED;
     this.setRunnable(this.threadVm[th], -1);
     this.vcpuThread[v] = NONE;
-    this.vcpuGen[v]++;
+    this.cancelPle(v);
+    this.cancelGuestSlice(v);
     this.vcpuThreadLeft(v);
   }
 
@@ -1332,7 +1390,7 @@ export class SmpMachine {
       this.threadLock[th] = this.vmFirstLock[vm] + (p.lockCount > 1 ? this.random.nextInt(p.lockCount) : 0);
       this.threadSpinLeft[th] = p.mutexSpinSeconds;
       this.threadWaitSince[th] = this.now;
-      if (this.lockSpin[this.threadLock[th]] === 1) this.enqueueTicket(th);
+      if (this.lockSpin[this.threadLock[th]] === LOCK_TICKET) this.enqueueTicket(th);
       return;
     }
     if (this.threadShootdownsLeft[th] > 0) {
@@ -1346,11 +1404,16 @@ export class SmpMachine {
     }
     const done = ++this.threadGrainsDone[th];
     if (p.barrierEvery > 0 && done % p.barrierEvery === 0 && done < this.vmGrains[vm]) {
-      this.threadOp[th] = OP_BARRIER;
-      this.threadWaitSince[th] = this.now;
-      this.threadSpinLeft[th] = p.barrierSpinSeconds;
-      this.threadBarrierGeneration[th] = this.vmBarrierGeneration[vm];
-      this.arriveBarrier(vm);
+      this.threadBarrierSince[th] = this.now;
+      if (this.vmBarrierLock[vm] !== NONE) {
+        // PARSEC's barrier: arriving takes the barrier mutex (a busy trylock loop).
+        this.threadBarrierPhase[th] = 1;
+        this.threadOp[th] = OP_LOCK;
+        this.threadLock[th] = this.vmBarrierLock[vm];
+        this.threadWaitSince[th] = this.now;
+        return;
+      }
+      this.waitAtBarrier(th, vm, p);
       return;
     }
     if (done >= this.vmGrains[vm]) {
@@ -1358,6 +1421,29 @@ export class SmpMachine {
       return;
     }
     this.startGrain(th, p);
+  }
+
+  /** Arrives at the barrier and waits (spin, then block) for its generation to change. */
+  private waitAtBarrier(th: number, vm: number, p: ParallelProfile): void {
+    this.threadOp[th] = OP_BARRIER;
+    this.threadSpinLeft[th] = p.barrierSpinSeconds;
+    this.threadBarrierGeneration[th] = this.vmBarrierGeneration[vm];
+    this.arriveBarrier(vm);
+  }
+
+  private leaveBarrier(th: number, vm: number, p: ParallelProfile): void {
+    this.counters.barrierWaitSeconds[vm] += this.now - this.threadBarrierSince[th];
+    this.startGrain(th, p);
+  }
+
+  /** The barrier mutex's critical section: the arrival's bookkeeping, and the last arrival's broadcast wake-ups. */
+  private barrierSectionSeconds(th: number, vm: number, p: ParallelProfile): number {
+    const base = p.barrierLockSeconds ?? 0;
+    if (this.threadBarrierPhase[th] !== 1 || this.vmBarrierArrived[vm] + 1 < this.vmActive[vm]) return base;
+    let blocked = 0;
+    const first = this.vmFirstThread[vm];
+    for (let w = first; w < first + this.vmThreads[vm]; w++) if (this.threadOp[w] === OP_BARRIER && this.threadState[w] === T_BLOCKED) blocked++;
+    return base + blocked * FUTEX_WAKE_SECONDS;
   }
 
   private startGrain(th: number, p: ParallelProfile): void {
@@ -1386,7 +1472,7 @@ export class SmpMachine {
     let since = Infinity;
     let sleeper = NONE;
     let sleeperSince = Infinity;
-    const spinLock = this.lockSpin[lock] === 1;
+    const ticket = this.lockSpin[lock] === LOCK_TICKET;
     for (let w = first; w < end; w++) {
       if (this.threadLock[w] !== lock || this.threadOp[w] !== OP_LOCK) continue;
       if (this.threadState[w] === T_BLOCKED) {
@@ -1396,8 +1482,9 @@ export class SmpMachine {
         }
         continue;
       }
-      // A mutex goes to a spinner only if it is on a running vCPU right now.
-      if (!spinLock && !(this.threadState[w] === T_CURRENT && this.vcpuState[this.threadVcpu[w]] === V_RUNNING)) continue;
+      // A ticket lock passes to the next ticket wherever its holder is; other locks go to a spinner that runs
+      // right now (the others retry when they run again).
+      if (!ticket && !(this.threadState[w] === T_CURRENT && this.vcpuState[this.threadVcpu[w]] === V_RUNNING)) continue;
       if (this.threadWaitSince[w] < since) {
         since = this.threadWaitSince[w];
         next = w;
@@ -1481,6 +1568,8 @@ export class SmpMachine {
     if (this.vcpuThread[v] === th) {
       this.accountThread(th, this.now);
       this.vcpuThread[v] = NONE;
+      this.cancelPle(v);
+      this.cancelGuestSlice(v);
     }
     this.threadGen[th]++;
     this.threadState[th] = T_DONE;
@@ -1639,6 +1728,8 @@ export class SmpMachine {
       this.vcpuReadyThreads[v]++;
     }
     this.vcpuGen[v]++;
+    this.cancelPle(v);
+    this.cancelGuestSlice(v);
     // Migrate every thread assigned to v to the least-loaded remaining vCPU.
     this.vcpuHotplug[v] = 1;
     this.vcpuHotplugLeft[v] = this.spec.offlineCostSeconds;
