@@ -97,9 +97,9 @@ export const VcpuExperimentSchema = z
     vmCounts: z.array(z.number().int().positive().max(16)).min(1).default([1, 2, 3, 4]).describe('VMs on the host in each configuration'),
     profiles: z.array(z.enum(PARALLEL_PROFILE_NAMES as unknown as [string, ...string[]])).min(1).describe('the measured VM runs each of these'),
     coRunners: z
-      .union([z.literal('same'), z.array(z.enum(PARALLEL_PROFILE_NAMES as unknown as [string, ...string[]])).min(1)])
+      .union([z.literal('same'), z.literal('next'), z.array(z.enum(PARALLEL_PROFILE_NAMES as unknown as [string, ...string[]])).min(1)])
       .default('same')
-      .describe("what the other VMs run: 'same' (the measured profile) or a list used round robin (a mix)"),
+      .describe("what the other VMs run: 'same' (the measured profile), 'next' (the PARSEC profiles that follow it, a mix) or a list used round robin"),
     schedulers: z.array(z.enum(SCHEDULERS)).min(1).default(['fair-share', 'co-scheduling', 'flexcore']),
     balloon: BalloonSchema.default({ policy: 'flexcore', periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000, offlineCostSeconds: 0.005, onlineCostSeconds: 0.01 }),
     limitSeconds: positive('simulated time limit per run, seconds').default(600),

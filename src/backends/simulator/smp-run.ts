@@ -11,7 +11,7 @@ import { PENTIUM_M_1600_PSTATES } from '../../model/host/p-states.js';
 import { createVcpuBalloonPolicy, type VcpuBalloonPolicyConfig, type VcpuBalloonView } from '../../policies/vcpu/vcpu-balloon-policy.js';
 import type { ProfileOverrides, SmpScenario, VcpuExperiment } from '../../scenario/smp-schema.js';
 import type { ParallelProfile } from '../../workload/parallel-profile.js';
-import { parallelProfile } from '../../workload/parsec-profiles.js';
+import { PARSEC_PROFILES, parallelProfile } from '../../workload/parsec-profiles.js';
 
 /** One VM of an SMP run, resolved. */
 export interface SmpRunVm {
@@ -287,7 +287,7 @@ export function runVcpuExperiment(experiment: VcpuExperiment, onRow?: (row: Vcpu
     for (const count of experiment.vmCounts) {
       const vms: SmpRunVm[] = [];
       for (let i = 0; i < count; i++) {
-        const name = i === 0 || experiment.coRunners === 'same' ? profileName : experiment.coRunners[(i - 1) % experiment.coRunners.length];
+        const name = i === 0 ? profileName : coRunnerOf(experiment.coRunners, profileName, i);
         vms.push({ name: `vm${i}-${name}`, vcpus: experiment.vcpusPerVm, weight: 1024, profile: i === 0 ? profile : resolveProfile(name), repeat: i > 0 });
       }
       const coRunners = vms.slice(1).map((vm) => vm.profile.name).join('+') || '-';
@@ -325,4 +325,17 @@ export function runVcpuExperiment(experiment: VcpuExperiment, onRow?: (row: Vcpu
     }
   }
   return rows;
+}
+
+/** The profile VM i (≥ 1) runs next to `measured`. */
+export function coRunnerOf(coRunners: VcpuExperiment['coRunners'], measured: string, i: number): string {
+  if (coRunners === 'same') return measured;
+  if (coRunners === 'next') {
+    // The PARSEC profiles in their listed order, starting after the measured one (the synthetic one wraps to
+    // the start of the list).
+    const names = PARSEC_PROFILES.map((p) => p.name);
+    const at = names.indexOf(measured);
+    return names[(at + i) % names.length];
+  }
+  return coRunners[(i - 1) % coRunners.length];
 }
