@@ -2,13 +2,15 @@
  * Loading a scenario file the way every command does: parse, apply `--set` overrides and `--seed`, validate
  * everything at once.
  *
- * Two formats share the commands: data-center scenarios (no top-level `kind`, src/scenario/schema.ts) and host
- * scenarios (`kind: host`, src/scenario/host-schema.ts). {@link loadAnyScenario} tells them apart by `kind`
+ * Four formats share the commands: data-center scenarios (no top-level `kind`, src/scenario/schema.ts), host
+ * scenarios (`kind: host`, src/scenario/host-schema.ts), and the double-scheduling formats (`kind: smp` and
+ * `kind: vcpu-experiment`, src/scenario/smp-schema.ts). {@link loadAnyScenario} tells them apart by `kind`
  * (after the `--set` overrides, so `--set kind=host` is honoured like any other field).
  */
 import { loadDocument } from '../scenario/document.js';
 import type { HostCheckOptions } from '../scenario/host-check.js';
 import type { HostScenario } from '../scenario/host-schema.js';
+import type { SmpScenario, VcpuExperiment } from '../scenario/smp-schema.js';
 import { withOverrides } from '../scenario/overrides.js';
 import { ScenarioSchema, type Scenario } from '../scenario/schema.js';
 import { parseWith } from '../scenario/validate.js';
@@ -27,8 +29,15 @@ export interface LoadOptions {
 /** The `kind` of host scenario files; data-center scenarios have no `kind`. */
 export const HOST_SCENARIO_KIND = 'host';
 
-/** A loaded scenario of either format. */
-export type AnyScenario = { kind: 'datacenter'; scenario: Scenario } | { kind: 'host'; scenario: HostScenario };
+/** The kinds of the double-scheduling formats (src/scenario/smp-schema.ts). */
+export const SMP_SCENARIO_KINDS = ['smp', 'vcpu-experiment'] as const;
+
+/** A loaded scenario of any format. */
+export type AnyScenario =
+  | { kind: 'datacenter'; scenario: Scenario }
+  | { kind: 'host'; scenario: HostScenario }
+  | { kind: 'smp'; scenario: SmpScenario }
+  | { kind: 'vcpu-experiment'; scenario: VcpuExperiment };
 
 /** Loads a data-center scenario (no `kind`). */
 export function loadScenario(file: string, options: LoadOptions = {}): Scenario {
@@ -45,7 +54,7 @@ export function loadScenario(file: string, options: LoadOptions = {}): Scenario 
  */
 export async function loadAnyScenario(file: string, options: LoadOptions & HostCheckOptions = {}): Promise<AnyScenario> {
   const sets = [...(options.sets ?? [])];
-  const located = withOverrides(loadDocument(file), sets);
+  let located = withOverrides(loadDocument(file), sets);
   const kind = topLevelKind(located.data);
   if (kind === undefined) {
     const seeded = options.seed === undefined ? located : withOverrides(located, [`seed=${options.seed}`]);
@@ -57,7 +66,14 @@ export async function loadAnyScenario(file: string, options: LoadOptions & HostC
     if (!options.seedForDataCenterOnly) host.rejectSeed(options);
     return { kind: 'host', scenario: host.parseHostScenario(located, file, options) };
   }
-  const message = `unknown scenario kind ${JSON.stringify(kind)}; valid: ${HOST_SCENARIO_KIND} (leave kind out for a data-center scenario)`;
+  if (kind === 'smp' || kind === 'vcpu-experiment') {
+    if (options.seed !== undefined && !options.seedForDataCenterOnly) located = withOverrides(located, [`seed=${options.seed}`]);
+    // Loaded only for these formats, as the host format is.
+    const smp = await import('../scenario/smp-schema.js');
+    if (kind === 'smp') return { kind, scenario: parseWith(smp.SmpScenarioSchema, located, file) };
+    return { kind, scenario: parseWith(smp.VcpuExperimentSchema, located, file) };
+  }
+  const message = `unknown scenario kind ${JSON.stringify(kind)}; valid: ${[HOST_SCENARIO_KIND, ...SMP_SCENARIO_KINDS].join(', ')} (leave kind out for a data-center scenario)`;
   const source = located.sourceOf?.(['kind']);
   throw UserError.fromIssues([source !== undefined ? { file: source, path: 'kind', message } : { file, ...located.locate(['kind']), path: 'kind', message }]);
 }

@@ -1,6 +1,7 @@
 /**
  * `hyperwatt run`: one scenario, summary to the terminal, files to the output directory. A data-center scenario
- * (no `kind`) runs on the data-center simulator; a host scenario (`kind: host`) on the detailed host model.
+ * (no `kind`) runs on the data-center simulator; a host scenario (`kind: host`) on the detailed host model; an
+ * SMP scenario or vCPU experiment (`kind: smp`, `kind: vcpu-experiment`) on the double-scheduling model.
  */
 import type { HostRunResult } from '../metrics/host-run-result.js';
 import { runScenario } from '../backends/simulator/run.js';
@@ -24,6 +25,11 @@ interface RunFlags {
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const loaded = await loadAnyScenario(file, { sets: flags.set, seed: flags.seed });
   if (loaded.kind === 'host') return runHostCommand(file, loaded.scenario, flags);
+  if (loaded.kind === 'smp' || loaded.kind === 'vcpu-experiment') {
+    // Loaded here, so that data-center runs do not pay for the double-scheduling model's modules at start-up.
+    const { runSmpCommand } = await import('./smp-command.js');
+    return runSmpCommand(loaded, flags);
+  }
   return runDataCenterCommand(file, loaded.scenario, flags);
 }
 

@@ -16,6 +16,7 @@ parentPort!.on('message', async (job: SweepJob) => {
       parentPort!.postMessage({ index: job.index, summary: runHostScenario(loaded.scenario, job.scenarioFile).summary });
       return;
     }
+    if (loaded.kind !== 'datacenter') throw new Error(`${job.scenarioFile}: ${loaded.kind} scenarios are not swept (hyperwatt sweep refuses them before starting)`);
     const result = runScenario(loaded.scenario, job.scenarioFile);
     parentPort!.postMessage({ index: job.index, summary: result.summary });
   } catch (error) {

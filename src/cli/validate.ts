@@ -9,6 +9,16 @@ import { loadAnyScenario } from './load-scenario.js';
 
 export async function validateCommand(file: string, flags: { set: string[] }): Promise<void> {
   const loaded = await loadAnyScenario(file, { sets: flags.set });
+  if (loaded.kind === 'smp') {
+    const s = loaded.scenario;
+    process.stdout.write(`${file}: valid (SMP scenario: ${s.host.cores} cores, ${s.vms.length} VMs, ${s.vms.reduce((n, vm) => n + vm.vcpus, 0)} vCPUs, schedulers ${s.schedulers.join(', ')})\n`);
+    return;
+  }
+  if (loaded.kind === 'vcpu-experiment') {
+    const s = loaded.scenario;
+    process.stdout.write(`${file}: valid (vCPU experiment: ${s.profiles.length} profiles × ${s.vmCounts.length} VM counts × ${s.schedulers.length} schedulers)\n`);
+    return;
+  }
   if (loaded.kind === 'host') {
     const scenario = loaded.scenario;
     hostParameters(scenario);

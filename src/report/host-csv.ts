@@ -10,6 +10,7 @@
  */
 import type { HostRunResult, VmAccountingRow } from '../metrics/host-run-result.js';
 import { formatNumber } from './number-format.js';
+import { csvField } from './csv-field.js';
 
 /** Columns of {@link hostVmCsv}, in order: the fields of a VM's accounting row. */
 export const HOST_VM_CSV_COLUMNS = [
@@ -124,8 +125,3 @@ function csv(header: readonly string[], rows: readonly (readonly (string | numbe
   return `${lines.join('\n')}\n`;
 }
 
-function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return formatNumber(value);
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}

@@ -17,6 +17,7 @@ import { embeddedChart, renderPage } from './html.js';
 import { formatNumber, roundForOutput } from './number-format.js';
 import { reportSectionProblems, type ChartSpec, type ReportSection } from './report-section.js';
 import { formatDisplayNumber } from './summary-table.js';
+import { csvField } from './csv-field.js';
 
 /** Columns of {@link migrationSweepCsv}, in order (units in the names; fractions as fractions). */
 export const MIGRATION_SWEEP_CSV_COLUMNS = [
@@ -60,12 +61,6 @@ export function migrationSweepCsv(results: MigrationSweepResults): string {
   return `${lines.join('\n')}\n`;
 }
 
-function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return formatNumber(value);
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
 
 /** Where a strategy stops converging on one link: the figure a reader of a dirty-rate sweep looks for first. */
 export interface ConvergenceLimit {

@@ -268,6 +268,8 @@ export class SmpMachine {
   private readonly vmBarrierLock: Int32Array;
   private readonly vmFirstQueue: Int32Array;
   private readonly vmItemsLeft: Float64Array;
+  /** Threads blocked on a pipeline queue, per VM. */
+  private readonly vmQueueBlocked: Int32Array;
   private readonly vmDone: Uint8Array;
   private readonly vmRuns: Int32Array;
   private readonly profiles: ParallelProfile[];
@@ -386,6 +388,7 @@ export class SmpMachine {
     this.vmBarrierLock = new Int32Array(M).fill(NONE);
     this.vmFirstQueue = new Int32Array(M);
     this.vmItemsLeft = new Float64Array(M);
+    this.vmQueueBlocked = new Int32Array(M);
     this.vmDone = new Uint8Array(M);
     this.vmRuns = new Int32Array(M);
     this.vmGrains = new Int32Array(M);
@@ -521,11 +524,12 @@ export class SmpMachine {
   /** VMs 0..watched−1 are the ones {@link runToCompletion} waits for (default: all). */
   watched = Number.MAX_SAFE_INTEGER;
 
+  /** Watched VMs that completed their program at least once (kept as a count: it is read after every event). */
+  private watchedDone = 0;
+
   /** Whether every watched VM completed its program at least once. */
   get finished(): boolean {
-    const n = Math.min(this.vmCount, this.watched);
-    for (let vm = 0; vm < n; vm++) if (this.completions[vm].length === 0) return false;
-    return true;
+    return this.watchedDone >= Math.min(this.vmCount, this.watched);
   }
 
   /** Runs until `endSeconds` or until the event set empties. */
@@ -1100,6 +1104,7 @@ export class SmpMachine {
   private wakeThread(th: number): void {
     if (this.threadState[th] !== T_BLOCKED) return;
     const vm = this.threadVm[th];
+    if (this.threadOp[th] === OP_GET || this.threadOp[th] === OP_PUT) this.vmQueueBlocked[vm]--;
     let v = this.threadVcpu[th];
     const usable = this.vcpuState[v] !== V_OFFLINE && this.vcpuHotplug[v] === 0;
     if (!usable || !this.guestIdle(v)) {
@@ -1376,6 +1381,11 @@ export class SmpMachine {
     this.accountThread(th, this.now);
     this.threadGen[th]++;
     this.threadState[th] = T_BLOCKED;
+    const op = this.threadOp[th];
+    if (op === OP_GET || op === OP_PUT) {
+      this.vmQueueBlocked[this.threadVm[th]]++;
+      this.threadWaitSince[th] = this.now;
+    }
     this.setRunnable(this.threadVm[th], -1);
     this.vcpuThread[v] = NONE;
     this.cancelPle(v);
@@ -1588,6 +1598,7 @@ export class SmpMachine {
 
   private programDone(vm: number): void {
     this.completions[vm].push(this.now - this.runStart[vm]);
+    if (this.completions[vm].length === 1 && vm < this.watched) this.watchedDone++;
     this.vmRuns[vm]++;
     if (this.spec.vms[vm].repeat) this.queue.push(this.now, 3, EV_RESTART, vm, 0);
     else this.vmDone[vm] = 1;
@@ -1624,6 +1635,7 @@ export class SmpMachine {
       }
       this.vcpuAssigned[this.threadVcpu[th]]++;
       this.threadState[th] = T_BLOCKED;
+      if (stages > 0) this.vmQueueBlocked[vm]++; // as if blocked on its input: wakeThread counts it out
       this.wakeThread(th);
     }
   }
@@ -1664,6 +1676,8 @@ export class SmpMachine {
 
   /** Wakes one thread of `stage` blocked on `op`. */
   private wakeWaiters(vm: number, op: number, stage: number): void {
+    // Most puts and takes find nobody blocked on a queue: skip the scan.
+    if (this.vmQueueBlocked[vm] === 0) return;
     const first = this.vmFirstThread[vm];
     let chosen = NONE;
     let since = Infinity;
@@ -1677,6 +1691,7 @@ export class SmpMachine {
   }
 
   private wakeGetters(vm: number, upstream: number): void {
+    if (this.vmQueueBlocked[vm] === 0) return;
     const first = this.vmFirstThread[vm];
     for (let w = first; w < first + this.vmThreads[vm]; w++) {
       if (this.threadState[w] === T_BLOCKED && this.threadOp[w] === OP_GET && this.threadStage[w] === upstream + 1) this.wakeThread(w);
