@@ -117,18 +117,17 @@ export function renderVcpuExperimentReport(experiment: VcpuExperiment, rows: rea
   for (const scheduler of experiment.schedulers.slice(1)) {
     charts.push({
       id: `speedup-${scheduler}`,
-      title: `Speed-up of ${scheduler} over ${experiment.schedulers[0]} (measured VM), by profile`,
-      xLabel: 'Profile (index in the table order)',
+      title: `Speed-up of ${scheduler} over ${experiment.schedulers[0]} (measured VM)`,
+      xLabel: 'VMs on the host',
       yLabel: 'Speed-up (×)',
-      x: experiment.profiles.map((_, i) => i + 1),
-      series: experiment.vmCounts.map((count) => ({
-        label: `${count} VM${count === 1 ? '' : 's'}`,
-        kind: 'bars' as const,
-        values: experiment.profiles.map((profile) => rows.find((r) => r.profile === profile && r.vms === count && r.scheduler === scheduler)?.speedup ?? NaN),
+      x: experiment.vmCounts,
+      series: experiment.profiles.map((profile) => ({
+        label: profile,
+        values: experiment.vmCounts.map((count) => rows.find((r) => r.profile === profile && r.vms === count && r.scheduler === scheduler)?.speedup ?? NaN),
       })),
     });
   }
-  const legend = `<p class="description">Profiles by index: ${experiment.profiles.map((p, i) => `${i + 1} ${escapeHtml(p)}`).join(', ')}. The measured VM is VM 0; co-runners: ${escapeHtml(JSON.stringify(experiment.coRunners))}.</p>`;
+  const legend = `<p class="description">One line per profile: the baseline's completion time of the measured VM (VM 0) over this scheduler's, by the number of VMs of ${experiment.vcpusPerVm} vCPUs on ${experiment.host.cores} cores. Co-runners: ${escapeHtml(JSON.stringify(experiment.coRunners))}.</p>`;
   const sections: ReportSection[] = [
     { id: 'results', title: 'Completion times and counters', html: table },
     { id: 'speedup', title: 'Speed-up over the baseline', html: legend, charts },
