@@ -10,7 +10,9 @@
  *    (bench/migration.ts, bench/network.ts); the PlanetLab LR day in default mode with `precopy` against `cloudsim`
  *    migrations, wall time of the simulation (target: under 2×);
  * 5. host: the detailed host (bench/host.ts): 12 cores, 48 vCPUs, 1 ms slices, 60 s simulated (target < 2 s wall);
- * 6. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
+ * 6. smp: the double-scheduling model (bench/smp.ts): 12 cores, 48 vCPUs, a synchronisation-heavy mix, 60 s
+ *    simulated (target < 3 s wall), and the finest-grained PARSEC-like profiles for information;
+ * 7. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
  *    from 1,000 VMs up, CPU time and peak RSS per size. `HYPERWATT_BENCH_MAX_VMS` caps the largest size
  *    (default 100,000).
  *
@@ -26,6 +28,7 @@ import { benchKernel } from './kernel.js';
 import { benchAggregateThroughput, benchConcurrent, benchSixteenGiB } from './migration.js';
 import { benchNetwork } from './network.js';
 import { benchHost } from './host.js';
+import { benchSmp } from './smp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -114,6 +117,9 @@ async function main(): Promise<void> {
 
   log('host: detailed host, 12 cores, 48 vCPUs, 1 ms slices, 60 s …');
   results.host = benchHost(log);
+
+  log('smp: double scheduling, 12 cores, 48 vCPUs, 60 s …');
+  results.smp = benchSmp(log);
 
   const maxVms = Number(process.env.HYPERWATT_BENCH_MAX_VMS ?? 100_000);
   const sizes = [1_000, 3_000, 10_000, 30_000, 100_000].filter((n) => n <= maxVms);

@@ -41,6 +41,8 @@ export interface SmpRunConfig {
   readonly seed: number;
   /** Stop even if a VM has not completed, simulated seconds. */
   readonly limitSeconds: number;
+  /** Run exactly this long instead of until the VMs complete (every VM repeats its program), seconds. */
+  readonly durationSeconds?: number;
   /** Stop once VMs 0..waitFor−1 have completed (default: all VMs). */
   readonly waitFor?: number;
   /** Record the online vCPU count of every VM at this period, seconds (0: do not). */
@@ -102,7 +104,13 @@ export function runSmp(config: SmpRunConfig): SmpRunResult {
   }
   if (config.waitFor !== undefined) machine.watched = config.waitFor;
   machine.start();
-  const end = machine.runToCompletion(config.limitSeconds);
+  let end: number;
+  if (config.durationSeconds !== undefined) {
+    machine.runUntil(config.durationSeconds);
+    end = config.durationSeconds;
+  } else {
+    end = machine.runToCompletion(config.limitSeconds);
+  }
   const c = machine.counters;
   const vms: SmpVmResult[] = config.vms.map((vm, i) => ({
     name: vm.name,
