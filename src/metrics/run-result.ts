@@ -132,8 +132,27 @@ export interface RunResult {
   summary: RunSummary;
   /** Default mode: energy charged to each VM, joules (written as vms.csv). */
   vmEnergyJoules?: Float64Array;
+  /** Default mode with `vcpuBallooning`: each VM's online vCPUs, and the data center's over time. */
+  vcpus?: VcpuBallooningSeries;
   dataCenter: DataCenterSeries;
   hosts: HostSeries;
   /** Conditions the user should know about that are not errors (printed by the CLI on stderr). */
   warnings?: string[];
+}
+
+/** vCPU ballooning in a data-center run: what each VM kept online, and the totals at each scheduling tick. */
+export interface VcpuBallooningSeries {
+  /** The preset that set the counts. */
+  policy: string;
+  /** Each VM's vCPUs (its maximum). */
+  vmVcpus: Int32Array;
+  /** Each VM's time-weighted mean of online vCPUs over the run. */
+  vmMeanOnlineVcpus: Float64Array;
+  /** Each VM's fewest online vCPUs at any tick. */
+  vmMinOnlineVcpus: Int32Array;
+  /** At each tick (the data-center series' times): online vCPUs of VMs on running hosts, and their vCPUs. */
+  onlineVcpus: Float64Array;
+  totalVcpus: Float64Array;
+  /** At each tick: the largest ratio of online vCPUs to cores over the running hosts (vCPU over-commitment). */
+  maxHostOvercommit: Float64Array;
 }

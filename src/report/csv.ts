@@ -138,7 +138,15 @@ export const VM_CSV_COLUMNS = ['vm', 'energy_kwh'] as const;
 export function vmCsv(result: RunResult): string {
   const energy = result.vmEnergyJoules;
   if (!energy) return '';
-  const lines = [VM_CSV_COLUMNS.join(',')];
-  for (let vm = 0; vm < energy.length; vm++) lines.push(`${vm},${formatNumber(energy[vm] / 3.6e6)}`);
+  const v = result.vcpus;
+  // With vCPU ballooning: each VM's vCPUs, its time-weighted mean of online vCPUs and its fewest.
+  const lines = [[...VM_CSV_COLUMNS, ...(v ? VM_CSV_VCPU_COLUMNS : [])].join(',')];
+  for (let vm = 0; vm < energy.length; vm++) {
+    const vcpus = v ? `,${v.vmVcpus[vm]},${formatNumber(v.vmMeanOnlineVcpus[vm])},${v.vmMinOnlineVcpus[vm]}` : '';
+    lines.push(`${vm},${formatNumber(energy[vm] / 3.6e6)}${vcpus}`);
+  }
   return `${lines.join('\n')}\n`;
 }
+
+/** Columns vms.csv adds when the run balloons vCPUs. */
+export const VM_CSV_VCPU_COLUMNS = ['vcpus', 'mean_online_vcpus', 'min_online_vcpus'] as const;

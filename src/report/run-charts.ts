@@ -8,6 +8,7 @@
 
 import type { RunResult } from '../metrics/run-result.js';
 import type { ChartSpec, ReportSection } from './report-section.js';
+import { escapeHtml } from './html-escape.js';
 import { formatDisplayNumber } from './summary-table.js';
 
 const SECONDS_PER_HOUR = 3600;
@@ -19,7 +20,8 @@ const TIME_AXIS = 'Time (h)';
  * @param result a consistent run result (see `assertConsistentRunResult`).
  * @returns the sections `power-and-hosts`, `utilisation` and `migrations-and-sla`, with charts `power`,
  *   `active-hosts`, `utilisation`, `host-utilisation` (only when there are per-host series), `migrations`, `sla`;
- *   and `vm-energy` with chart `vm-energy-ranked` when the run has per-VM energy (default mode).
+ *   and `vm-energy` with chart `vm-energy-ranked` when the run has per-VM energy (default mode); and
+ *   `vcpu-ballooning` with charts `online-vcpus` and `vcpu-overcommit` when the run balloons vCPUs.
  */
 export function runChartSections(result: RunResult): ReportSection[] {
   const series = result.dataCenter;
@@ -109,6 +111,40 @@ export function runChartSections(result: RunResult): ReportSection[] {
     },
   ];
   if (result.vmEnergyJoules && result.vmEnergyJoules.length > 0) sections.push(vmEnergySection(result.vmEnergyJoules));
+  if (result.vcpus) {
+    const v = result.vcpus;
+    let mean = 0;
+    let total = 0;
+    for (let vm = 0; vm < v.vmVcpus.length; vm++) {
+      mean += v.vmMeanOnlineVcpus[vm];
+      total += v.vmVcpus[vm];
+    }
+    sections.push({
+      id: 'vcpu-ballooning',
+      title: 'vCPU ballooning',
+      html:
+        `<p class="note">Each running host's VMs keep online the vCPUs the <code>${escapeHtml(v.policy)}</code> policy gives them at every scheduling tick, ` +
+        `from their share of the host's cores and their demand (docs/models/vcpu-ballooning.md). Over the run the VMs kept ` +
+        `${formatDisplayNumber(total > 0 ? (mean / total) * 100 : 0)} % of their ${formatDisplayNumber(total)} vCPUs online on average; each VM's mean and fewest are in vms.csv.</p>`,
+      charts: [
+        chart({
+          id: 'online-vcpus',
+          title: 'Online vCPUs of the VMs on running hosts',
+          yLabel: 'vCPUs',
+          series: [
+            { label: 'vCPUs', values: v.totalVcpus, kind: 'step' },
+            { label: 'Online', values: v.onlineVcpus, kind: 'step' },
+          ],
+        }),
+        chart({
+          id: 'vcpu-overcommit',
+          title: 'Largest vCPU over-commitment of a running host',
+          yLabel: 'Online vCPUs per core',
+          series: [{ label: 'Worst host', values: v.maxHostOvercommit, kind: 'step' }],
+        }),
+      ],
+    });
+  }
   return sections;
 }
 

@@ -290,6 +290,15 @@ export const ScenarioSchema = z.strictObject({
     })
     .refine((c) => c.facilityWatts !== undefined || c.rack !== undefined, { message: 'give facilityWatts, rack, or both' })
     .optional(),
+  /**
+   * Default mode only: vCPU ballooning on every host at every scheduling tick, after consolidation — each VM's
+   * online vCPU count follows its host's load (docs/models/vcpu-ballooning.md, "In data-center scenarios").
+   */
+  vcpuBallooning: z
+    .strictObject({
+      policy: z.enum(['flexcore', 'vscale']).describe('the ballooning preset'),
+    })
+    .optional(),
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;

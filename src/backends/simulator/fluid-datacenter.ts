@@ -29,11 +29,12 @@ import type { LiveMigrationResult } from '../../mechanisms/migration/live-migrat
 import { MigrationService } from '../../mechanisms/migration/migration-service.js';
 import { starTopology, type StarTopology } from '../../model/network/topology.js';
 import type { MigrationEngineConfig } from './migration-engine.js';
-import type { DataCenterSeries, HostSeries, RunSummary } from '../../metrics/run-result.js';
+import type { DataCenterSeries, HostSeries, RunSummary, VcpuBallooningSeries } from '../../metrics/run-result.js';
 import { meanAndStdev } from '../../metrics/sla-accumulator.js';
 import { HISTORY_LENGTH, type HostLoadView, type OverloadDetector } from '../../policies/consolidation/overload-detection.js';
 import type { HostVmView, VmSelector } from '../../policies/consolidation/vm-selection.js';
 import { DOUBLE_ZERO } from '../../util/double-zero.js';
+import { createVcpuBalloonPolicy, type VcpuBalloonPolicyConfig, type VcpuBalloonView } from '../../policies/vcpu/vcpu-balloon-policy.js';
 
 
 export interface FluidHostSpec {
@@ -78,6 +79,8 @@ export interface FluidConfig {
   powerStates: PowerStates;
   /** A facility power cap enforced at every scheduling tick by throttling VMs (see applyPowerCap). */
   powerCap?: PowerCapConfig;
+  /** vCPU ballooning on every running host at every scheduling tick, after consolidation (see balloonVcpus). */
+  vcpuBallooning?: VcpuBalloonPolicyConfig;
   onProgress?: (fraction: number) => void;
   /** Check the model's invariants after every tick and migration (tests; slow). */
   checkInvariants?: boolean;
@@ -106,6 +109,8 @@ export interface FluidResult {
   summary: Omit<RunSummary, 'scenario' | 'mode' | 'seed' | 'wall_seconds'>;
   /** Energy charged to each VM by the fluid per-VM accounting, joules. */
   vmEnergyJoules: Float64Array;
+  /** With `vcpuBallooning`: online vCPUs per VM and over time. */
+  vcpus?: VcpuBallooningSeries;
   dataCenter: DataCenterSeries;
   hosts: HostSeries;
   warnings: string[];
@@ -194,6 +199,12 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
   private readonly vmMigrationStart: Float64Array;
   /** Per-VM energy (fluid accounting), joules, and what no VM could be charged with (empty or booting hosts). */
   private readonly vmEnergyJoules: Float64Array;
+  // vCPU ballooning (only with config.vcpuBallooning).
+  private readonly vmOnlineVcpus: Int32Array;
+  private readonly vmMinOnlineVcpus: Int32Array;
+  private readonly vmOnlineVcpuSeconds: Float64Array;
+  private balloonTime = 0;
+  private readonly vcpuSeries = { online: [] as number[], total: [] as number[], overcommit: [] as number[] };
   private unattributedJoules = DOUBLE_ZERO;
   /** Power-cap throttle per VM: the share of its demand it may use (1: not throttled). */
   private readonly vmCap: Float64Array;
@@ -316,6 +327,9 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     this.vmLastChange = new Float64Array(V);
     this.vmMigrationStart = new Float64Array(V);
     this.vmEnergyJoules = new Float64Array(V);
+    this.vmOnlineVcpus = Int32Array.from(config.vms, (vm) => vm.pes);
+    this.vmMinOnlineVcpus = Int32Array.from(config.vms, (vm) => vm.pes);
+    this.vmOnlineVcpuSeconds = new Float64Array(V);
     this.vmCap = new Float64Array(V).fill(1);
     this.vmCapLoss = new Float64Array(V);
     this.vmEnergyAtTick = new Float64Array(V);
@@ -1393,6 +1407,8 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     }
     // 5. The facility power cap, on the state the consolidation left.
     if (this.config.powerCap) this.applyPowerCap(this.config.powerCap);
+    // 6. vCPU counts follow each host's new load.
+    if (this.config.vcpuBallooning) this.balloonVcpus(now, this.config.vcpuBallooning);
     if (now > 0) this.sample(now);
     this.config.onProgress?.(now / this.config.durationSeconds);
     if (this.config.checkInvariants) this.assertInvariants();
@@ -1599,8 +1615,49 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     }
   }
 
+  /**
+   * vCPU ballooning on every running host: the same policy objects the single-host model uses
+   * (policies/vcpu), fed a view of the host's resident VMs over the last interval — demand is the VM's requested
+   * MIPS in cores of this host (how many of its vCPUs must run at once at full speed), CPU used the same capped
+   * at its vCPUs, no pause-loop exits (the fluid model has no spinning). The counts do not change the fluid allocation: the fluid model has no double-scheduling cost
+   * (the SMP model does); they are what a FlexCore-managed host would keep online.
+   */
+  private balloonVcpus(now: number, config: VcpuBalloonPolicyConfig): void {
+    const dt = now - this.balloonTime;
+    for (let vm = 0; vm < this.V; vm++) this.vmOnlineVcpuSeconds[vm] += dt * this.vmOnlineVcpus[vm];
+    this.balloonTime = now;
+    const interval = this.schedulingIntervalSeconds;
+    for (let h = 0; h < this.H; h++) {
+      const vms = this.resident[h];
+      if (this.state[h] !== ON || vms.length === 0) continue;
+      // A fresh policy per host and tick: its "last period" is exactly this interval, whatever VMs moved.
+      const policy = createVcpuBalloonPolicy(config);
+      const cores = this.config.hosts[h].cores;
+      const coreMips = this.coreMips[h];
+      const view: VcpuBalloonView = {
+        vmCount: vms.length,
+        coreCount: cores,
+        nowSeconds: () => interval,
+        maxVcpus: (i) => this.vmPes[vms[i]],
+        onlineVcpus: (i) => this.vmOnlineVcpus[vms[i]],
+        weight: () => 1024,
+        cpuSeconds: (i) => Math.min(this.vmDemand[vms[i]] / coreMips, this.vmPes[vms[i]]) * interval,
+        runnableThreadSeconds: (i) => (this.vmDemand[vms[i]] / coreMips) * interval,
+        pleExits: () => 0,
+      };
+      const targets = new Int32Array(vms.length);
+      policy.targets(view, new Uint8Array(vms.length), targets);
+      for (let i = 0; i < vms.length; i++) {
+        const vm = vms[i];
+        this.vmOnlineVcpus[vm] = targets[i];
+        if (targets[i] < this.vmMinOnlineVcpus[vm]) this.vmMinOnlineVcpus[vm] = targets[i];
+      }
+    }
+  }
+
   private sample(now: number): void {
     const H = this.H;
+    if (this.config.vcpuBallooning) this.sampleVcpus();
     let energy = 0;
     let active = 0;
     let used = 0;
@@ -1715,8 +1772,32 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
     return figures;
   }
 
+  /** Online vCPUs, vCPUs and the worst host over-commitment among running hosts, for the tick's sample. */
+  private sampleVcpus(): void {
+    let online = 0;
+    let total = 0;
+    let worst = 0;
+    for (let h = 0; h < this.H; h++) {
+      if (this.state[h] !== ON) continue;
+      let hostOnline = 0;
+      for (const vm of this.resident[h]) {
+        hostOnline += this.vmOnlineVcpus[vm];
+        total += this.vmPes[vm];
+      }
+      online += hostOnline;
+      worst = Math.max(worst, hostOnline / this.config.hosts[h].cores);
+    }
+    this.vcpuSeries.online.push(online);
+    this.vcpuSeries.total.push(total);
+    this.vcpuSeries.overcommit.push(worst);
+  }
+
   private finish(): FluidResult {
     const end = this.config.durationSeconds;
+    if (this.config.vcpuBallooning) {
+      for (let vm = 0; vm < this.V; vm++) this.vmOnlineVcpuSeconds[vm] += (end - this.balloonTime) * this.vmOnlineVcpus[vm];
+      this.balloonTime = end;
+    }
     for (let h = 0; h < this.H; h++) this.integrate(h, end);
     for (let vm = 0; vm < this.V; vm++) this.integrateVm(vm, end);
     if (end > this.lastSampleTime) this.sample(end);
@@ -1760,6 +1841,19 @@ export class FluidDataCenter implements HostLoadView, HostVmView {
         ...this.energyAccountingSummary(energy),
       },
       vmEnergyJoules: this.vmEnergyJoules,
+      ...(this.config.vcpuBallooning
+        ? {
+            vcpus: {
+              policy: this.config.vcpuBallooning.name,
+              vmVcpus: Int32Array.from(this.vmPes),
+              vmMeanOnlineVcpus: this.vmOnlineVcpuSeconds.map((seconds) => seconds / end),
+              vmMinOnlineVcpus: Int32Array.from(this.vmMinOnlineVcpus),
+              onlineVcpus: Float64Array.from(this.vcpuSeries.online),
+              totalVcpus: Float64Array.from(this.vcpuSeries.total),
+              maxHostOvercommit: Float64Array.from(this.vcpuSeries.overcommit),
+            },
+          }
+        : {}),
       dataCenter: {
         timeSeconds: Float64Array.from(series.time),
         powerWatts: Float64Array.from(series.power),

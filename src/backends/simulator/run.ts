@@ -3,7 +3,7 @@
  * sweep workers, the benchmarks and the validation all use.
  */
 import { performance } from 'node:perf_hooks';
-import type { RunResult } from '../../metrics/run-result.js';
+import type { RunResult, VcpuBallooningSeries } from '../../metrics/run-result.js';
 import { createOverloadDetector } from '../../policies/consolidation/overload-detection.js';
 import { createVmSelector } from '../../policies/consolidation/vm-selection.js';
 import { buildScenario, type BuiltScenario } from '../../scenario/build.js';
@@ -42,6 +42,7 @@ export function runBuilt(scenario: Scenario, built: BuiltScenario, start = perfo
     dataCenter: result.dataCenter,
     hosts: result.hosts,
     ...('vmEnergyJoules' in result ? { vmEnergyJoules: result.vmEnergyJoules as Float64Array } : {}),
+    ...('vcpus' in result && result.vcpus ? { vcpus: result.vcpus as VcpuBallooningSeries } : {}),
     warnings: result.warnings,
   };
 }
@@ -77,6 +78,7 @@ function runDefault(scenario: Scenario, built: BuiltScenario, options: RunOption
     powerCap: scenario.powerCap
       ? { facilityWatts: scenario.powerCap.facilityWatts ?? null, rack: scenario.powerCap.rack ?? null, choose: scenario.powerCap.choose, floorFraction: scenario.powerCap.floorFraction }
       : undefined,
+    vcpuBallooning: scenario.vcpuBallooning ? { name: scenario.vcpuBallooning.policy } : undefined,
     onProgress: options.onProgress,
   });
   try {
@@ -92,6 +94,7 @@ function runCompat(scenario: Scenario, built: BuiltScenario, options: RunOptions
     throw new UserError(`${scenario.name}: powerStates "${scenario.powerStates.kind}" needs mode: default (CloudSim switches hosts instantly)`);
   }
   if (scenario.powerCap) throw new UserError(`${scenario.name}: powerCap needs mode: default (CloudSim has no power cap)`);
+  if (scenario.vcpuBallooning) throw new UserError(`${scenario.name}: vcpuBallooning needs mode: default (CloudSim has no vCPU ballooning)`);
   const policy = scenario.policy;
   let allocation: CompatAllocation = { kind: 'first-fit' };
   if (policy.name === 'consolidation') {
