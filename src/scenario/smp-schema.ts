@@ -46,6 +46,9 @@ export const BalloonSchema = z.discriminatedUnion('policy', [
   }),
 ]);
 
+const BALLOON_DEFAULT = { policy: 'flexcore', periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000, offlineCostSeconds: 0.005, onlineCostSeconds: 0.01 } as const;
+const HOST_DEFAULT = { cores: 12, clockHz: 1.6e9, pauseLoopExits: true };
+
 const HostSchema = z.strictObject({
   cores: z.number().int().positive().max(1024).default(12).describe('physical cores'),
   clockHz: positive('core clock (turns PLE cycles into time), Hz').default(1.6e9),
@@ -66,9 +69,9 @@ export const SmpScenarioSchema = z
     name: z.string().min(1),
     description: z.string().default(''),
     seed: z.number().int().nonnegative().default(1),
-    host: HostSchema.default({ cores: 12, clockHz: 1.6e9, pauseLoopExits: true }),
+    host: HostSchema.default(HOST_DEFAULT),
     schedulers: z.array(z.enum(SCHEDULERS)).min(1).default(['fair-share', 'co-scheduling', 'flexcore']).describe('hypervisor schedulers to compare (the first is the baseline)'),
-    balloon: BalloonSchema.default({ policy: 'flexcore', periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000, offlineCostSeconds: 0.005, onlineCostSeconds: 0.01 }),
+    balloon: BalloonSchema.default(BALLOON_DEFAULT),
     limitSeconds: positive('simulated time limit, seconds').default(600),
     seriesPeriodSeconds: positive('period of the online-vCPU series, seconds').default(0.05),
     vms: z.array(VmSchema).min(1),
@@ -92,7 +95,7 @@ export const VcpuExperimentSchema = z
     name: z.string().min(1),
     description: z.string().default(''),
     seed: z.number().int().nonnegative().default(1),
-    host: HostSchema.default({ cores: 12, clockHz: 1.6e9, pauseLoopExits: true }),
+    host: HostSchema.default(HOST_DEFAULT),
     vcpusPerVm: z.number().int().positive().max(256).default(12),
     vmCounts: z.array(z.number().int().positive().max(16)).min(1).default([1, 2, 3, 4]).describe('VMs on the host in each configuration'),
     profiles: z.array(z.enum(PARALLEL_PROFILE_NAMES as unknown as [string, ...string[]])).min(1).describe('the measured VM runs each of these'),
@@ -101,7 +104,7 @@ export const VcpuExperimentSchema = z
       .default('same')
       .describe("what the other VMs run: 'same' (the measured profile), 'next' (the PARSEC profiles that follow it, a mix) or a list used round robin"),
     schedulers: z.array(z.enum(SCHEDULERS)).min(1).default(['fair-share', 'co-scheduling', 'flexcore']),
-    balloon: BalloonSchema.default({ policy: 'flexcore', periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000, offlineCostSeconds: 0.005, onlineCostSeconds: 0.01 }),
+    balloon: BalloonSchema.default(BALLOON_DEFAULT),
     limitSeconds: positive('simulated time limit per run, seconds').default(600),
   })
   .superRefine((s, ctx) => {

@@ -5,9 +5,10 @@
  *
  * What it models (sources and defaults in docs/models/vcpu-ballooning.md):
  * - Hypervisor: KVM on Linux CFS. A per-core run queue of vCPU threads ordered by virtual runtime; a slice of
- *   `latency / runnable` but at least the minimum granularity; a waking vCPU is placed at
- *   `max(vruntime, min_vruntime − latency/2)` and preempts the running one when it is ahead by more than the
- *   wake-up granularity; a waking vCPU goes to its previous core if idle, else to an idle core, else back to its
+ *   `latency / runnable` but at least the minimum granularity, and earlier (checked every minimum granularity, as
+ *   the tick does) when the leftmost waiter is behind by more than a slice; a waking vCPU is placed at
+ *   `max(vruntime, min_vruntime − latency/2)` and preempts the running one when that one is ahead of it by more than
+ *   the wake-up granularity; a waking vCPU goes to its previous core if idle, else to an idle core, else back to its
  *   previous core; an idle core pulls a waiting vCPU from the busiest queue.
  * - Pause-loop exits: a vCPU that spins (PAUSE in a loop, the loop shorter than `ple_gap` cycles) for
  *   `ple_window` cycles exits to the hypervisor; the window doubles at each exit and resets when the vCPU is next
@@ -21,13 +22,14 @@
  *   vCPU, else to its previous one; a vCPU with nothing to run pulls a waiting thread from the busiest sibling,
  *   else halts (HLT exits: the hypervisor blocks the vCPU). Waking a thread on a halted vCPU is an IPI that
  *   makes the hypervisor wake that vCPU. The guest cannot see that a vCPU is preempted: to it, that vCPU is busy.
- * - Spinlocks are ticket locks (FIFO hand-off: the next waiter owns the lock even while its vCPU is preempted,
- *   as with Linux's ticket spinlocks); their critical sections are not preempted by the guest. Mutexes are
- *   adaptive: a waiter spins for a bounded time, then blocks; a release hands the lock to a spinning waiter whose
- *   vCPU runs, else wakes the first blocked one, which retries when it runs. Barriers: waiters spin for a bounded
- *   time, then block; the last arrival wakes everyone. A TLB shootdown sends an IPI to every sibling vCPU that
- *   runs a thread and busy-waits, not preemptible, until each has run its handler — a preempted target answers
- *   only when the hypervisor runs it again.
+ * - Locks: ticket spinlocks (kernel-style: FIFO hand-off, so the next waiter owns the lock even while its vCPU is
+ *   preempted; not preemptible by the guest), test-and-set spinlocks with PAUSE (glibc `pthread_spin_lock`),
+ *   adaptive mutexes (spin for a bounded time, then block; a release hands the lock to a spinning waiter whose
+ *   vCPU runs, else wakes the first blocked one, which retries when it runs). Barriers: waiters spin for a bounded
+ *   time, then block; the last arrival wakes everyone; PARSEC's barrier also takes its own mutex to arrive and to
+ *   leave through a busy trylock loop without PAUSE (invisible to PLE). A TLB shootdown sends an IPI to every
+ *   sibling vCPU that runs a thread and busy-waits, not preemptible, until each has run its handler — a preempted
+ *   target answers only when the hypervisor runs it again. Pipelines: bounded queues between stages.
  * - vCPU hot-plug: going offline migrates the vCPU's threads to the other online vCPUs and then costs
  *   `offlineCostSeconds` of CPU on that vCPU; coming online costs `onlineCostSeconds` before it takes threads.
  *

@@ -150,12 +150,19 @@ export class FlexCorePolicy implements VcpuBalloonPolicy {
       targets[vm] = Math.min(this.want[vm], clampTarget(view, vm, Math.floor(this.entitled[vm] + 1e-9)));
       free -= targets[vm];
     }
-    // Leftover cores, one at a time, to the VM with the largest unmet entitlement remainder (then lowest index).
+    // Leftover cores to VMs whose demand is unmet; then cores still free (no contention) up to each VM's maximum —
+    // deflating a VM that nobody competes with only costs it parallelism. A spiking VM borrows nothing.
+    free = this.handOut(free, targets, (vm) => this.want[vm]);
+    this.handOut(free, targets, (vm) => (spiking[vm] === 1 ? 0 : view.maxVcpus(vm)));
+  }
+
+  /** Gives `free` cores one at a time to the VM below its cap with the largest entitlement remainder (then lowest index); returns what is left. */
+  private handOut(free: number, targets: Int32Array, cap: (vm: number) => number): number {
     while (free > 0) {
       let best = -1;
       let key = -Infinity;
-      for (let vm = 0; vm < n; vm++) {
-        if (targets[vm] >= this.want[vm]) continue;
+      for (let vm = 0; vm < targets.length; vm++) {
+        if (targets[vm] >= cap(vm)) continue;
         const remainder = this.entitled[vm] - targets[vm];
         if (remainder > key) {
           key = remainder;
@@ -166,23 +173,7 @@ export class FlexCorePolicy implements VcpuBalloonPolicy {
       targets[best]++;
       free--;
     }
-    // Cores still free (no contention): hand them out up to each VM's maximum — deflating a VM that nobody
-    // competes with only costs it parallelism.
-    while (free > 0) {
-      let best = -1;
-      let key = -Infinity;
-      for (let vm = 0; vm < n; vm++) {
-        if (targets[vm] >= view.maxVcpus(vm) || spiking[vm] === 1) continue;
-        const remainder = this.entitled[vm] - targets[vm];
-        if (remainder > key) {
-          key = remainder;
-          best = vm;
-        }
-      }
-      if (best < 0) break;
-      targets[best]++;
-      free--;
-    }
+    return free;
   }
 }
 
