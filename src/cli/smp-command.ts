@@ -44,6 +44,8 @@ async function runComparison(scenario: SmpScenario, outDir: string | undefined, 
       simulated_seconds: result.simulatedSeconds,
       events: result.events,
       busy_seconds: result.busySeconds,
+      core_energy_j: result.coreEnergyJoules,
+      energy_j: Object.fromEntries(result.vms.map((vm) => [vm.name, vm.energyJoules])),
       completion_seconds: Object.fromEntries(result.vms.map((vm) => [vm.name, vm.completionSeconds])),
     })),
   };
@@ -60,13 +62,13 @@ async function runComparison(scenario: SmpScenario, outDir: string | undefined, 
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
-  const table: string[][] = [['scheduler', 'vm', 'profile', 'completion s', 'speed-up', 'spin s', 'PLE exits', 'LHP', 'stacking', 'barrier wait s', 'mean vCPUs']];
+  const table: string[][] = [['scheduler', 'vm', 'profile', 'completion s', 'speed-up', 'spin s', 'PLE exits', 'LHP', 'stacking', 'barrier wait s', 'mean vCPUs', 'energy J']];
   const base = rows[0].result.vms;
   for (const { scheduler, result } of rows) {
     result.vms.forEach((vm, i) => {
       const b = base[i].completionSeconds;
       const speedup = b !== null && vm.completionSeconds !== null ? b / vm.completionSeconds : null;
-      table.push([scheduler, vm.name, vm.profile, shown(vm.completionSeconds), shown(speedup), shown(vm.spinSeconds), shown(vm.pleExits), shown(vm.lockHolderPreemptions), shown(vm.stackingEvents), shown(vm.barrierWaitSeconds), shown(vm.meanOnlineVcpus)]);
+      table.push([scheduler, vm.name, vm.profile, shown(vm.completionSeconds), shown(speedup), shown(vm.spinSeconds), shown(vm.pleExits), shown(vm.lockHolderPreemptions), shown(vm.stackingEvents), shown(vm.barrierWaitSeconds), shown(vm.meanOnlineVcpus), shown(vm.energyJoules)]);
     });
   }
   process.stdout.write(`${scenario.name}: ${scenario.vms.length} VMs on ${scenario.host.cores} cores\n${formatTable(table)}`);

@@ -29,6 +29,8 @@ const COUNTER_COLUMNS = [
   ['vcpu_offlines', 'vcpuOfflines'],
   ['vcpu_onlines', 'vcpuOnlines'],
   ['mean_online_vcpus', 'meanOnlineVcpus'],
+  ['energy_j', 'energyJoules'],
+  ['spin_energy_j', 'spinEnergyJoules'],
 ] as const;
 
 const num = (value: number | null): string => (value === null || !Number.isFinite(value) ? '' : String(Math.round(value * 1e6) / 1e6));
@@ -93,12 +95,14 @@ function counterCells(vm: VcpuExperimentRow['measured']): string {
     shown(vm.barrierWaitSeconds),
     shown(vm.ipiWaitSeconds),
     shown(vm.meanOnlineVcpus),
+    shown(vm.energyJoules),
+    shown(vm.spinEnergyJoules),
   ]
     .map((cell) => `<td class="number">${cell}</td>`)
     .join('');
 }
 
-const COUNTER_HEADINGS = ['spin s', 'PLE exits', 'lock-holder preemptions', 'stacking', 'barrier wait s', 'IPI wait s', 'mean online vCPUs'];
+const COUNTER_HEADINGS = ['spin s', 'PLE exits', 'lock-holder preemptions', 'stacking', 'barrier wait s', 'IPI wait s', 'mean online vCPUs', 'energy J', 'spin energy J'];
 
 /** The FlexCore experiment page. */
 export function renderVcpuExperimentReport(experiment: VcpuExperiment, rows: readonly VcpuExperimentRow[]): string {

@@ -55,6 +55,14 @@ export interface GuestProgram {
 }
 
 const COMPUTE_RATES: EventRates = { instructions: 1.8, l2Misses: 0.0004, memoryAccesses: 0.7, branchMispredictions: 0.004, floatingPoint: 0.05 };
+/** The `compute` profile's rates (integer code, IPC 1.8), exported for models that need a typical busy core. */
+export const COMPUTE_PROFILE_RATES: EventRates = COMPUTE_RATES;
+/**
+ * A PAUSE spin loop: cycles with almost no instructions (a PAUSE, a load, a compare and a branch every few tens of
+ * cycles). Chosen, not measured: the calibration's pause-loop microbenchmark and the double-scheduling model's
+ * spinning cores use it.
+ */
+export const PAUSE_LOOP_RATES: EventRates = { instructions: 0.25, l2Misses: 0, memoryAccesses: 0.02, branchMispredictions: 0, floatingPoint: 0 };
 const MEMORY_RATES: EventRates = { instructions: 0.35, l2Misses: 0.02, memoryAccesses: 0.15, branchMispredictions: 0.002, floatingPoint: 0.01 };
 const FLOATING_POINT_RATES: EventRates = { instructions: 1.1, l2Misses: 0.002, memoryAccesses: 0.45, branchMispredictions: 0.001, floatingPoint: 0.9 };
 const BRANCHY_RATES: EventRates = { instructions: 0.9, l2Misses: 0.001, memoryAccesses: 0.35, branchMispredictions: 0.03, floatingPoint: 0 };

@@ -20,7 +20,7 @@ import { loadDocument } from '../../scenario/document.js';
 import { EnergyWeightsFileSchema } from '../../scenario/host-check.js';
 import { parseWith } from '../../scenario/validate.js';
 import { UserError } from '../../util/user-error.js';
-import { DRIVER_EVENT_RATES, GUEST_PROFILES, type ComputePhase, type EventRates, type GuestProgram } from '../../workload/guest-workload.js';
+import { DRIVER_EVENT_RATES, GUEST_PROFILES, PAUSE_LOOP_RATES, type ComputePhase, type EventRates, type GuestProgram } from '../../workload/guest-workload.js';
 import { guestEnergyView, hostEnergyView } from './host-energy-adapter.js';
 import type { DetailedHostSeries, HostRunResult, VmAccountingRow } from '../../metrics/host-run-result.js';
 
@@ -41,7 +41,7 @@ export function calibrationWorkloads(): GuestProgram[] {
     name: `${program.name}-duty`,
     phases: [{ ...(program.phases[0] as ComputePhase), seconds: busySeconds }, { kind: 'sleep', seconds: 0.01 - busySeconds }],
   });
-  const spin = kernel('pause-loop', { instructions: 0.25, l2Misses: 0, memoryAccesses: 0.02, branchMispredictions: 0, floatingPoint: 0 }, 0);
+  const spin = kernel('pause-loop', PAUSE_LOOP_RATES, 0);
   const alu = kernel('alu-loop', { instructions: 2.2, l2Misses: 0, memoryAccesses: 0.3, branchMispredictions: 0.001, floatingPoint: 0 }, 0);
   const chase = kernel('pointer-chase', { instructions: 0.2, l2Misses: 0.025, memoryAccesses: 0.1, branchMispredictions: 0.001, floatingPoint: 0 }, 0.8);
   const fp = kernel('fp-kernel', { instructions: 1.0, l2Misses: 0.001, memoryAccesses: 0.4, branchMispredictions: 0.001, floatingPoint: 1.0 }, 0.05);

@@ -7,7 +7,10 @@
 
 import { CO_SCHEDULING_DEFAULTS, HOTPLUG_COSTS, IPI_SECONDS, PLE_DEFAULTS, cfsDefaults } from '../../mechanisms/vcpu/smp-defaults.js';
 import { SmpMachine, type HypervisorSchedulerName, type SmpVmSpec } from '../../mechanisms/vcpu/smp-machine.js';
+import { CorePowerModel, DEFAULT_CORE_POWER } from '../../model/host/core-power.js';
+import { EVENT_BRANCH_MISPREDICTIONS, EVENT_COUNT, EVENT_FLOATING_POINT, EVENT_INSTRUCTIONS, EVENT_L2_MISSES, EVENT_MEMORY_ACCESSES, EVENT_UNHALTED_CYCLES } from '../../model/host/performance-events.js';
 import { PENTIUM_M_1600_PSTATES } from '../../model/host/p-states.js';
+import { COMPUTE_PROFILE_RATES, PAUSE_LOOP_RATES, type EventRates } from '../../workload/guest-workload.js';
 import { createVcpuBalloonPolicy, type VcpuBalloonPolicyConfig, type VcpuBalloonView } from '../../policies/vcpu/vcpu-balloon-policy.js';
 import type { ProfileOverrides, SmpScenario, VcpuExperiment } from '../../scenario/smp-schema.js';
 import type { ParallelProfile } from '../../workload/parallel-profile.js';
@@ -73,6 +76,10 @@ export interface SmpVmResult {
   readonly vcpuOnlines: number;
   /** Time-weighted mean of online vCPUs. */
   readonly meanOnlineVcpus: number;
+  /** Energy charged to the VM: its cores' busy time at compute or spin power, plus an equal share of halted cores' energy, joules. */
+  readonly energyJoules: number;
+  /** The part of it spent spinning, joules. */
+  readonly spinEnergyJoules: number;
   readonly onlineVcpusAtEnd: number;
 }
 
@@ -83,6 +90,8 @@ export interface SmpRunResult {
   readonly events: number;
   /** CPU time the cores ran vCPUs, seconds. */
   readonly busySeconds: number;
+  /** Energy of the cores over the run (busy and halted), joules; the VMs' energies add up to it. */
+  readonly coreEnergyJoules: number;
   readonly vms: readonly SmpVmResult[];
   /** Online vCPUs per VM over time (when requested): times, then one row per VM. */
   readonly series: { readonly timeSeconds: number[]; readonly onlineVcpus: number[][] } | null;
@@ -112,6 +121,8 @@ export function runSmp(config: SmpRunConfig): SmpRunResult {
     end = machine.runToCompletion(config.limitSeconds);
   }
   const c = machine.counters;
+  const power = smpCorePower(config.clockHz);
+  const haltedJoules = Math.max(0, machine.coreCount * end - machine.busySeconds()) * power.haltedWatts;
   const vms: SmpVmResult[] = config.vms.map((vm, i) => ({
     name: vm.name,
     profile: vm.profile.name,
@@ -134,6 +145,8 @@ export function runSmp(config: SmpRunConfig): SmpRunResult {
     vcpuOnlines: c.vcpuOnlines[i],
     meanOnlineVcpus: end > 0 ? c.onlineVcpuSeconds[i] / end : vm.vcpus,
     onlineVcpusAtEnd: machine.onlineVcpus(i),
+    energyJoules: (c.usefulSeconds[i] + c.hotplugSeconds[i]) * power.computeWatts + c.spinSeconds[i] * power.spinWatts + haltedJoules / machine.vmCount,
+    spinEnergyJoules: c.spinSeconds[i] * power.spinWatts,
   }));
   return {
     scheduler: config.scheduler,
@@ -141,6 +154,7 @@ export function runSmp(config: SmpRunConfig): SmpRunResult {
     simulatedSeconds: end,
     events: machine.eventCount,
     busySeconds: machine.busySeconds(),
+    coreEnergyJoules: vms.reduce((sum, vm) => sum + vm.energyJoules, 0),
     vms,
     series,
     offlineViolations: machine.offlineViolations(),
@@ -346,4 +360,37 @@ export function coRunnerOf(coRunners: VcpuExperiment['coRunners'], measured: str
     return names[(at + i) % names.length];
   }
   return coRunners[(i - 1) % coRunners.length];
+}
+
+/** Power of one core of the double-scheduling model in each of its states, watts. */
+export interface SmpCorePower {
+  readonly computeWatts: number;
+  readonly spinWatts: number;
+  readonly haltedWatts: number;
+}
+
+/**
+ * The detailed host's ground-truth core power (model/host/core-power.ts, docs/models/host-energy.md) at its
+ * fastest P-state and the leakage reference temperature (50 °C; the SMP model has no thermal model): a core
+ * computing runs the `compute` profile's event rates (the PARSEC-like profiles give no rates of their own, an
+ * assumption), a spinning core a PAUSE loop's, a halted core its residual power plus leakage. At a clock other
+ * than 1.6 GHz the voltage stays P0's and power scales with the clock.
+ */
+export function smpCorePower(clockHz: number = PENTIUM_M_1600_PSTATES[0].frequencyHz): SmpCorePower {
+  const p0 = PENTIUM_M_1600_PSTATES[0];
+  const model = new CorePowerModel(DEFAULT_CORE_POWER, p0.voltageVolts, p0.frequencyHz);
+  const temperature = DEFAULT_CORE_POWER.leakageReferenceCelsius;
+  const leakage = model.leakageWatts(temperature, p0.voltageVolts);
+  const busyWatts = (rates: EventRates): number => {
+    // One second at the clock: every cycle unhalted, events at their per-cycle rates.
+    const events = new Float64Array(EVENT_COUNT);
+    events[EVENT_UNHALTED_CYCLES] = clockHz;
+    events[EVENT_INSTRUCTIONS] = rates.instructions * clockHz;
+    events[EVENT_L2_MISSES] = rates.l2Misses * clockHz;
+    events[EVENT_MEMORY_ACCESSES] = rates.memoryAccesses * clockHz;
+    events[EVENT_BRANCH_MISPREDICTIONS] = rates.branchMispredictions * clockHz;
+    events[EVENT_FLOATING_POINT] = rates.floatingPoint * clockHz;
+    return model.dynamicJoules(events, 0, p0.voltageVolts) + leakage;
+  };
+  return { computeWatts: busyWatts(COMPUTE_PROFILE_RATES), spinWatts: busyWatts(PAUSE_LOOP_RATES), haltedWatts: model.haltedWatts(temperature, p0.voltageVolts, clockHz) };
 }

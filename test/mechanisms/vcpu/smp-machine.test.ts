@@ -165,3 +165,24 @@ describe('mechanisms and their counters', () => {
     expect(shared.vms[0].ipiWaitSeconds).toBeGreaterThan(5 * alone.vms[0].ipiWaitSeconds);
   });
 });
+
+describe('energy on the detailed host', () => {
+  it('a spinning core draws less than a computing one and more than a halted one (the detailed host’s core power)', async () => {
+    const { smpCorePower } = await import('../../../src/backends/simulator/smp-run.js');
+    const power = smpCorePower();
+    expect(power.spinWatts).toBeLessThan(power.computeWatts);
+    expect(power.haltedWatts).toBeLessThan(power.spinWatts);
+  });
+
+  it('the VMs’ energies add up to the cores’: busy time at compute or spin power, halted time at halted power', async () => {
+    const { smpCorePower } = await import('../../../src/backends/simulator/smp-run.js');
+    const power = smpCorePower();
+    const spinLocks = resolveProfile('synthetic', { lockKind: 'spin', locksPerGrain: 2, criticalSectionSeconds: 20e-6, barrierEvery: 0, totalWorkSeconds: 4 });
+    const result = runSmp(config([vm('a', 12, spinLocks), vm('b', 12, compute(4, 0.005))], { scheduler: 'flexcore' }));
+    let expected = (12 * result.simulatedSeconds - result.busySeconds) * power.haltedWatts;
+    for (const v of result.vms) expected += (v.usefulSeconds + v.hotplugSeconds) * power.computeWatts + v.spinSeconds * power.spinWatts;
+    expect(result.coreEnergyJoules).toBeCloseTo(expected, 6);
+    expect(result.vms.reduce((s, v) => s + v.energyJoules, 0)).toBeCloseTo(result.coreEnergyJoules, 6);
+    expect(result.vms[0].spinEnergyJoules).toBeCloseTo(result.vms[0].spinSeconds * power.spinWatts, 9);
+  });
+});
