@@ -37,7 +37,7 @@ const num = (value: number | null): string => (value === null || !Number.isFinit
 
 /** experiment.csv: one row per profile, VM count and scheduler (the measured VM's figures). */
 export function vcpuExperimentCsv(rows: readonly VcpuExperimentRow[]): string {
-  const header = ['profile', 'sync_class', 'vms', 'overcommit', 'co_runners', 'scheduler', 'completion_s', 'speedup', 'improvement_pct', ...COUNTER_COLUMNS.map(([name]) => name)];
+  const header = ['profile', 'sync_class', 'vms', 'overcommit', 'co_runners', 'scheduler', 'completion_s', 'completion_s_min', 'completion_s_max', 'speedup', 'improvement_pct', ...COUNTER_COLUMNS.map(([name]) => name)];
   const lines = [header.join(',')];
   for (const row of rows) {
     lines.push(
@@ -49,6 +49,8 @@ export function vcpuExperimentCsv(rows: readonly VcpuExperimentRow[]): string {
         csvField(row.coRunners),
         row.scheduler,
         num(row.completionSeconds),
+        num(extreme(row.completionSecondsBySeed, Math.min)),
+        num(extreme(row.completionSecondsBySeed, Math.max)),
         num(row.speedup),
         num(row.improvementPercent),
         ...COUNTER_COLUMNS.map(([, key]) => num(row.measured[key])),
@@ -56,6 +58,11 @@ export function vcpuExperimentCsv(rows: readonly VcpuExperimentRow[]): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The smallest or largest of the per-seed completion times (null if a seed did not complete). */
+function extreme(values: readonly (number | null)[], pick: (...values: number[]) => number): number | null {
+  return values.some((value) => value === null) ? null : pick(...(values as number[]));
 }
 
 /** vms.csv of an SMP comparison: one row per scheduler and VM. */
@@ -136,7 +143,8 @@ export function renderVcpuExperimentReport(experiment: VcpuExperiment, rows: rea
     { id: 'results', title: 'Completion times and counters', html: table },
     { id: 'speedup', title: 'Speed-up over the baseline', html: legend, charts },
   ];
-  return page(title, [['cores', String(experiment.host.cores)], ['vCPUs per VM', String(experiment.vcpusPerVm)], ['balloon', experiment.balloon.policy], ['seed', String(experiment.seed)]], sections);
+  const seeds = experiment.seeds.length === 1 ? String(experiment.seeds[0]) : `${experiment.seeds[0]}–${experiment.seeds[experiment.seeds.length - 1]} (completion times averaged)`;
+  return page(title, [['cores', String(experiment.host.cores)], ['vCPUs per VM', String(experiment.vcpusPerVm)], ['balloon', experiment.balloon.policy], ['seeds', seeds]], sections);
 }
 
 /** The SMP comparison page. */

@@ -94,7 +94,8 @@ export const VcpuExperimentSchema = z
     kind: z.literal('vcpu-experiment'),
     name: z.string().min(1),
     description: z.string().default(''),
-    seed: z.number().int().nonnegative().default(1),
+    seed: z.number().int().nonnegative().default(1).describe('the first seed (with `repeats`: seed, seed + 1, …)'),
+    repeats: z.number().int().positive().max(100).default(1).describe('runs per configuration, with consecutive seeds; completion times are averaged'),
     host: HostSchema.default(HOST_DEFAULT),
     vcpusPerVm: z.number().int().positive().max(256).default(12),
     vmCounts: z.array(z.number().int().positive().max(16)).min(1).default([1, 2, 3, 4]).describe('VMs on the host in each configuration'),
@@ -109,7 +110,8 @@ export const VcpuExperimentSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.schedulers[0] !== 'fair-share') ctx.addIssue({ code: 'custom', path: ['schedulers', 0], message: 'the first scheduler is the baseline and must be fair-share' });
-  });
+  })
+  .transform((s) => ({ ...s, seeds: Array.from({ length: s.repeats }, (_, i) => s.seed + i) }));
 
 export type SmpScenario = z.output<typeof SmpScenarioSchema>;
 export type VcpuExperiment = z.output<typeof VcpuExperimentSchema>;

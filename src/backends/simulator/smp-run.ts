@@ -293,14 +293,50 @@ export interface VcpuExperimentRow {
   readonly speedup: number | null;
   /** Completion time saved against the baseline, percent of the baseline's. */
   readonly improvementPercent: number | null;
+  /** The measured VM's figures, each the mean over the seeds (completion: null if any seed did not complete). */
   readonly measured: SmpVmResult;
+  /** Completion time with each seed, in the experiment's seed order. */
+  readonly completionSecondsBySeed: (number | null)[];
   readonly coRunners: string;
+}
+
+/** The mean of one VM's results over several seeds; a completion time only if every seed completed. */
+function meanOfRuns(runs: readonly SmpVmResult[]): SmpVmResult {
+  if (runs.length === 1) return runs[0];
+  const mean = (pick: (run: SmpVmResult) => number): number => runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
+  const completed = runs.every((run) => run.completionSeconds !== null);
+  return {
+    name: runs[0].name,
+    profile: runs[0].profile,
+    completionSeconds: completed ? mean((run) => run.completionSeconds!) : null,
+    runsCompleted: mean((run) => run.runsCompleted),
+    usefulSeconds: mean((run) => run.usefulSeconds),
+    spinSeconds: mean((run) => run.spinSeconds),
+    hotplugSeconds: mean((run) => run.hotplugSeconds),
+    cpuSeconds: mean((run) => run.cpuSeconds),
+    pleExits: mean((run) => run.pleExits),
+    directedYields: mean((run) => run.directedYields),
+    lockHolderPreemptions: mean((run) => run.lockHolderPreemptions),
+    lockWaiterPreemptions: mean((run) => run.lockWaiterPreemptions),
+    stackingEvents: mean((run) => run.stackingEvents),
+    barrierWaitSeconds: mean((run) => run.barrierWaitSeconds),
+    ipiWaitSeconds: mean((run) => run.ipiWaitSeconds),
+    ipisSent: mean((run) => run.ipisSent),
+    coStops: mean((run) => run.coStops),
+    vcpuOfflines: mean((run) => run.vcpuOfflines),
+    vcpuOnlines: mean((run) => run.vcpuOnlines),
+    meanOnlineVcpus: mean((run) => run.meanOnlineVcpus),
+    onlineVcpusAtEnd: mean((run) => run.onlineVcpusAtEnd),
+    energyJoules: mean((run) => run.energyJoules),
+    spinEnergyJoules: mean((run) => run.spinEnergyJoules),
+  };
 }
 
 /**
  * FlexCore's experiment: for each profile and VM count, VM 0 runs the profile and the others run the
- * co-runners; every scheduler runs the same set. Completion times are VM 0's first run; the others repeat
- * their programs so the host stays loaded until VM 0 is done.
+ * co-runners; every scheduler runs the same set, once per seed. Completion times are VM 0's first run, averaged
+ * over the seeds (the speed-up is the ratio of the means); the others repeat their programs so the host stays
+ * loaded until VM 0 is done.
  */
 export function runVcpuExperiment(experiment: VcpuExperiment, onRow?: (row: VcpuExperimentRow) => void): VcpuExperimentRow[] {
   const rows: VcpuExperimentRow[] = [];
@@ -315,18 +351,21 @@ export function runVcpuExperiment(experiment: VcpuExperiment, onRow?: (row: Vcpu
       const coRunners = vms.slice(1).map((vm) => vm.profile.name).join('+') || '-';
       let baseline: number | null = null;
       for (const scheduler of experiment.schedulers) {
-        const result = runSmp({
-          cores: experiment.host.cores,
-          clockHz: experiment.host.clockHz,
-          pleEnabled: experiment.host.pauseLoopExits,
-          scheduler,
-          ...balloonOf(experiment.balloon),
-          vms,
-          seed: experiment.seed,
-          limitSeconds: experiment.limitSeconds,
-          waitFor: 1,
-        });
-        const measured = result.vms[0];
+        const perSeed = experiment.seeds.map(
+          (seed) =>
+            runSmp({
+              cores: experiment.host.cores,
+              clockHz: experiment.host.clockHz,
+              pleEnabled: experiment.host.pauseLoopExits,
+              scheduler,
+              ...balloonOf(experiment.balloon),
+              vms,
+              seed,
+              limitSeconds: experiment.limitSeconds,
+              waitFor: 1,
+            }).vms[0],
+        );
+        const measured = meanOfRuns(perSeed);
         const t = measured.completionSeconds;
         if (scheduler === experiment.schedulers[0]) baseline = t;
         const row: VcpuExperimentRow = {
@@ -339,6 +378,7 @@ export function runVcpuExperiment(experiment: VcpuExperiment, onRow?: (row: Vcpu
           speedup: baseline !== null && t !== null ? baseline / t : null,
           improvementPercent: baseline !== null && t !== null ? ((baseline - t) / baseline) * 100 : null,
           measured,
+          completionSecondsBySeed: perSeed.map((run) => run.completionSeconds),
           coRunners,
         };
         rows.push(row);
