@@ -281,6 +281,8 @@ export class SmpMachine {
   // --- locks and queues
   private readonly lockHolder: Int32Array;
   private readonly lockSpin: Uint8Array;
+  /** Threads trying to take each lock (from deciding to take it until they hold it). */
+  private readonly lockWaiting: Int32Array;
   private readonly queueCount: Int32Array;
   private readonly queueCapacity: Int32Array;
   /** Threads of the stage feeding a queue still running (0: the queue gets no more items). */
@@ -400,6 +402,7 @@ export class SmpMachine {
     this.completions = spec.vms.map(() => []);
     this.lockHolder = new Int32Array(lockCount).fill(NONE);
     this.lockSpin = new Uint8Array(lockCount);
+    this.lockWaiting = new Int32Array(lockCount);
     this.queueCount = new Int32Array(queueCount);
     this.queueCapacity = new Int32Array(queueCount);
     this.stageActive = new Int32Array(queueCount);
@@ -1298,6 +1301,7 @@ export class SmpMachine {
         const kind = this.lockSpin[lock];
         if (holder === th || holder === NONE) {
           if (holder === NONE) this.lockHolder[lock] = th;
+          this.lockWaiting[lock]--;
           this.threadOp[th] = OP_CRITICAL;
           this.threadWork[th] = this.threadBarrierPhase[th] === 0 ? p.criticalSectionSeconds : this.barrierSectionSeconds(th, vm, p);
           continue;
@@ -1316,6 +1320,7 @@ export class SmpMachine {
             this.threadBarrierPhase[th] = 2;
             this.threadOp[th] = OP_LOCK;
             this.threadLock[th] = this.vmBarrierLock[vm];
+            this.lockWaiting[this.threadLock[th]]++;
             this.threadWaitSince[th] = this.now;
             continue;
           }
@@ -1400,6 +1405,7 @@ export class SmpMachine {
     if (this.threadLocksLeft[th] > 0) {
       this.threadOp[th] = OP_LOCK;
       this.threadLock[th] = this.vmFirstLock[vm] + (p.lockCount > 1 ? this.random.nextInt(p.lockCount) : 0);
+      this.lockWaiting[this.threadLock[th]]++;
       this.threadSpinLeft[th] = p.mutexSpinSeconds;
       this.threadWaitSince[th] = this.now;
       if (this.lockSpin[this.threadLock[th]] === LOCK_TICKET) this.enqueueTicket(th);
@@ -1422,6 +1428,7 @@ export class SmpMachine {
         this.threadBarrierPhase[th] = 1;
         this.threadOp[th] = OP_LOCK;
         this.threadLock[th] = this.vmBarrierLock[vm];
+        this.lockWaiting[this.threadLock[th]]++;
         this.threadWaitSince[th] = this.now;
         return;
       }
@@ -1478,6 +1485,8 @@ export class SmpMachine {
     const vm = this.threadVm[th];
     this.lockHolder[lock] = NONE;
     this.threadLock[th] = NONE;
+    // Most releases find nobody waiting: skip the scan.
+    if (this.lockWaiting[lock] === 0) return;
     const first = this.vmFirstThread[vm];
     const end = first + this.vmThreads[vm];
     let next = NONE;
