@@ -225,8 +225,8 @@ function attachBalloon(machine: SmpMachine, config: VcpuBalloonPolicyConfig, run
     spiking.fill(0);
     lastEvaluation = now;
   };
-  machine.every(policy.periodSeconds, evaluate);
-  const controller = 0; // the first registered controller is the evaluation above
+  // The first evaluation comes after one period, on measured demand; exit spikes can bring it earlier.
+  const controller = machine.every(policy.periodSeconds, evaluate, policy.periodSeconds);
   machine.onPleExit = (vm, now) => {
     if (pending) return;
     const elapsed = now - lastEvaluation;

@@ -487,11 +487,15 @@ export class SmpMachine {
 
   // ------------------------------------------------------------------ public surface
 
-  /** Registers `run(now)` every `periodSeconds`, the first call at time 0. */
-  every(periodSeconds: number, run: (now: number) => void): void {
+  /**
+   * Registers `run(now)` every `periodSeconds`; the first call comes after `firstAfterSeconds` (default 0: at
+   * once). Returns the controller's index for {@link requestControl}.
+   */
+  every(periodSeconds: number, run: (now: number) => void, firstAfterSeconds = 0): number {
     if (!(periodSeconds > 0)) throw new RangeError(`SmpMachine.every: period must be positive, got ${periodSeconds}`);
     this.controllers.push({ period: periodSeconds, run });
-    this.queue.push(this.now, 0, EV_CONTROL, this.controllers.length - 1, 0);
+    this.queue.push(this.now + firstAfterSeconds, 0, EV_CONTROL, this.controllers.length - 1, 0);
+    return this.controllers.length - 1;
   }
 
   /** Runs controller `index` (from {@link every}) once more at the current instant, after the event in progress. */
