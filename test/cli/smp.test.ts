@@ -81,6 +81,15 @@ describe('kind: vcpu-experiment', () => {
     expectUserError(result, ['schedulers[0]', 'must be fair-share']);
   });
 
+  it('hyperwatt schema prints both formats as JSON Schema', async () => {
+    const smpSchema = JSON.parse((await runCli(['schema', '--smp'])).stdout);
+    expect(smpSchema.properties.kind.const).toBe('smp');
+    expect(Object.keys(smpSchema.properties)).toContain('schedulers');
+    const experiment = JSON.parse((await runCli(['schema', '--vcpu-experiment'])).stdout);
+    expect(experiment.properties.kind.const).toBe('vcpu-experiment');
+    expectUserError(await runCli(['schema', '--smp', '--host']), ['at most one of --host, --smp, --vcpu-experiment']);
+  });
+
   it('hyperwatt validate describes both formats', async () => {
     const a = await runCli(['validate', join(ROOT, 'examples', 'vcpu', 'consolidation-pair.yaml')]);
     expect(a.stdout).toContain('valid (SMP scenario: 12 cores, 2 VMs, 24 vCPUs');
