@@ -5,7 +5,7 @@
  * times and the counters that explain them.
  */
 
-import { CO_SCHEDULING_DEFAULTS, HOTPLUG_COSTS, IPI_SECONDS, PLE_DEFAULTS, cfsDefaults } from '../../mechanisms/vcpu/smp-defaults.js';
+import { BALANCE_PERIOD_SECONDS, CO_SCHEDULING_DEFAULTS, HOTPLUG_COSTS, IPI_SECONDS, PLE_DEFAULTS, cfsDefaults } from '../../mechanisms/vcpu/smp-defaults.js';
 import { SmpMachine, type HypervisorSchedulerName, type SmpVmSpec } from '../../mechanisms/vcpu/smp-machine.js';
 import { CorePowerModel, DEFAULT_CORE_POWER } from '../../model/host/core-power.js';
 import { EVENT_BRANCH_MISPREDICTIONS, EVENT_COUNT, EVENT_FLOATING_POINT, EVENT_INSTRUCTIONS, EVENT_L2_MISSES, EVENT_MEMORY_ACCESSES, EVENT_UNHALTED_CYCLES } from '../../model/host/performance-events.js';
@@ -184,6 +184,7 @@ export function buildSmpMachine(config: SmpRunConfig): SmpMachine {
     guestCfs: cfsDefaults(Math.max(...config.vms.map((vm) => vm.vcpus))),
     ple: { ...PLE_DEFAULTS, enabled: config.pleEnabled ?? true },
     coScheduling: CO_SCHEDULING_DEFAULTS,
+    balancePeriodSeconds: BALANCE_PERIOD_SECONDS,
     ipiSeconds: IPI_SECONDS,
     offlineCostSeconds: config.offlineCostSeconds ?? costs.offlineSeconds,
     onlineCostSeconds: config.onlineCostSeconds ?? costs.onlineSeconds,

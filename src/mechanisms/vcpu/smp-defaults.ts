@@ -68,3 +68,11 @@ export const HOTPLUG_COSTS = {
   linux: { offlineSeconds: 0.005, onlineSeconds: 0.01 },
   fast: { offlineSeconds: 20e-6, onlineSeconds: 20e-6 },
 } as const;
+
+/**
+ * Period of the hypervisor's periodic load balancing, seconds: 4 ms. Linux balances each scheduling domain every
+ * `balance_interval` ms, starting from the domain's weight in CPUs (so a few ms for a socket of 4–12 cores) and
+ * backing off up to `max_interval` while balanced (kernel/sched/topology.c, sd_init); 4 ms is one value of that
+ * range, an assumption.
+ */
+export const BALANCE_PERIOD_SECONDS = 0.004;

@@ -9,7 +9,8 @@
  *   the tick does) when the leftmost waiter is behind by more than a slice; a waking vCPU is placed at
  *   `max(vruntime, min_vruntime − latency/2)` and preempts the running one when that one is ahead of it by more than
  *   the wake-up granularity; a waking vCPU goes to its previous core if idle, else to an idle core, else back to its
- *   previous core; an idle core pulls a waiting vCPU from the busiest queue.
+ *   previous core; an idle core pulls a waiting vCPU from the busiest queue, and every few milliseconds waiting
+ *   vCPUs move from the busiest queue to the least busy one (periodic load balancing).
  * - Pause-loop exits: a vCPU that spins (PAUSE in a loop, the loop shorter than `ple_gap` cycles) for
  *   `ple_window` cycles exits to the hypervisor; the window doubles at each exit and resets when the vCPU is next
  *   scheduled in (KVM's grow 2, shrink 0). At an exit KVM yields to a preempted vCPU of the same VM, round robin
@@ -111,6 +112,8 @@ export interface SmpMachineSpec {
   readonly guestCfs: CfsParameters;
   readonly ple: PleParameters;
   readonly coScheduling: CoSchedulingParameters;
+  /** Period of the hypervisor's load balancing between cores, seconds. */
+  readonly balancePeriodSeconds: number;
   /** Delay from an IPI's send to its handler's end on a running target, seconds. */
   readonly ipiSeconds: number;
   readonly offlineCostSeconds: number;
@@ -175,6 +178,7 @@ const EV_SKEW = 5; // co-scheduling skew check
 const EV_CONTROL = 6; // a registered controller (b = 1: a one-off request)
 const EV_RESTART = 7; // a repeating VM starts its program again
 const EV_RESCHED = 8; // a core checks wake-up preemption (deferred: never inside another vCPU's step)
+const EV_BALANCE = 9; // periodic load balancing between the cores' run queues
 
 // Lock kinds.
 const LOCK_MUTEX = 0; // adaptive mutex: bounded spin, then block (futex)
@@ -507,6 +511,7 @@ export class SmpMachine {
   start(): void {
     for (let vm = 0; vm < this.vmCount; vm++) this.startProgram(vm);
     if (this.spec.scheduler === 'co-scheduling') this.queue.push(this.spec.coScheduling.checkPeriodSeconds, 0, EV_SKEW, 0, 0);
+    this.queue.push(this.spec.balancePeriodSeconds, 4, EV_BALANCE, 0, 0);
   }
 
   /** Online vCPUs a VM is asked to have; the guest offlines or onlines vCPUs (with their costs) to reach it. */
@@ -634,6 +639,10 @@ export class SmpMachine {
         return;
       case EV_RESCHED:
         if (this.coreGen[a] === b) this.checkPreempt(a);
+        return;
+      case EV_BALANCE:
+        this.balance();
+        this.queue.push(this.now + this.spec.balancePeriodSeconds, 4, EV_BALANCE, 0, 0);
         return;
     }
   }
@@ -823,6 +832,43 @@ export class SmpMachine {
     }
     if (best === NONE && skipped) best = skip;
     return best;
+  }
+
+  /**
+   * CFS periodic load balancing (rebalance_domains): while the busiest core has at least two more runnable vCPUs
+   * (running or waiting) than the least busy one, a waiting vCPU moves over; if the target is idle it starts at
+   * once. Without it, vCPUs that happen to pile up on some cores stay there as long as those cores never go idle.
+   */
+  private balance(): void {
+    for (let moves = 0; moves < this.vcpuCount; moves++) {
+      let busiest = NONE;
+      let idlest = NONE;
+      let most = -1;
+      let least = Infinity;
+      for (let c = 0; c < this.coreCount; c++) {
+        const load = this.coreReady[c] + (this.coreRunning[c] === NONE ? 0 : 1);
+        if (load > most && this.coreReady[c] > 0) {
+          most = load;
+          busiest = c;
+        }
+        if (load < least) {
+          least = load;
+          idlest = c;
+        }
+      }
+      if (busiest === NONE || most - least < 2) return;
+      let chosen = NONE;
+      let key = -Infinity;
+      for (let v = 0; v < this.vcpuCount; v++) {
+        // The waiter with the largest vruntime: the one that would run last where it is.
+        if (this.vcpuCore[v] === busiest && this.vcpuState[v] === V_READY && this.vcpuVruntime[v] > key) {
+          key = this.vcpuVruntime[v];
+          chosen = v;
+        }
+      }
+      this.placeOnCore(chosen, idlest);
+      if (this.coreRunning[idlest] === NONE) this.schedule(idlest);
+    }
   }
 
   /** CFS idle balance: an idle core pulls a waiting vCPU from the core with the most waiting. */
