@@ -276,8 +276,6 @@ export class SmpMachine {
   private readonly vmItemsLeft: Float64Array;
   /** Threads blocked on a pipeline queue, per VM. */
   private readonly vmQueueBlocked: Int32Array;
-  private readonly vmDone: Uint8Array;
-  private readonly vmRuns: Int32Array;
   private readonly profiles: ParallelProfile[];
   private readonly vmGrains: Int32Array;
   private readonly vmStages: Int32Array;
@@ -397,8 +395,6 @@ export class SmpMachine {
     this.vmFirstQueue = new Int32Array(M);
     this.vmItemsLeft = new Float64Array(M);
     this.vmQueueBlocked = new Int32Array(M);
-    this.vmDone = new Uint8Array(M);
-    this.vmRuns = new Int32Array(M);
     this.vmGrains = new Int32Array(M);
     this.vmStages = new Int32Array(M);
     this.profiles = spec.vms.map((vm) => vm.program);
@@ -1660,9 +1656,8 @@ export class SmpMachine {
   private programDone(vm: number): void {
     this.completions[vm].push(this.now - this.runStart[vm]);
     if (this.completions[vm].length === 1 && vm < this.watched) this.watchedDone++;
-    this.vmRuns[vm]++;
+    // A VM that does not repeat stays idle: its threads are done.
     if (this.spec.vms[vm].repeat) this.queue.push(this.now, 3, EV_RESTART, vm, 0);
-    else this.vmDone[vm] = 1;
   }
 
   private startProgram(vm: number): void {
