@@ -9,6 +9,7 @@ import { cloudSimMigrationModel } from '../../src/mechanisms/migration/migration
 import { runScenario } from '../../src/backends/simulator/run.js';
 import { loadScenario } from '../../src/cli/load-scenario.js';
 import { vmCsv } from '../../src/report/csv.js';
+import { runChartSections } from '../../src/report/run-charts.js';
 import { UserError } from '../../src/util/user-error.js';
 
 const host = { cores: 12, mipsPerCore: 2000, ramMiB: 65536, bandwidthMbps: 1000, power: linearPowerModel('linear', 100, 200) };
@@ -65,6 +66,11 @@ describe('vCPU ballooning on a data-center host', () => {
     // Consolidation packs the VMs: fewer vCPUs online than they have.
     expect(v.onlineVcpus[v.onlineVcpus.length - 1]).toBeLessThan(v.totalVcpus[v.totalVcpus.length - 1]);
     expect(vmCsv(result).split('\n')[0]).toBe('vm,energy_kwh,vcpus,mean_online_vcpus,min_online_vcpus');
+    // The report's section: online against total vCPUs, and the worst host's over-commitment, one point per tick.
+    const section = runChartSections(result).find((sec) => sec.id === 'vcpu-ballooning')!;
+    expect(section.charts!.map((chart) => chart.id)).toEqual(['online-vcpus', 'vcpu-overcommit']);
+    expect(section.charts![0].series[1].values.length).toBe(result.dataCenter.timeSeconds.length);
+    expect(section.html).toContain('20.62 % of their 3,012 vCPUs');
   });
 
   it('the cloudsim-3.0.3 mode refuses it with a clear error', () => {
