@@ -63,6 +63,26 @@ describe('kind: smp', () => {
   });
 });
 
+describe('examples/vcpu as regression tests', () => {
+  it("vscale-pair: the barrier-heavy VM completes several times sooner, the pipeline VM is held near its share", async () => {
+    const out = join(dir, 'vscale-pair');
+    const result = await runCli(['run', join(ROOT, 'examples', 'vcpu', 'vscale-pair.yaml'), '--out', out], { timeoutMs: 60_000 });
+    expect(result.status, result.stderr).toBe(0);
+    const rows = readFileSync(join(out, 'vms.csv'), 'utf8').trimEnd().split('\n');
+    const columns = rows[0].split(',');
+    const cell = (scheduler: string, vm: string, column: string): number => {
+      const row = rows.find((line) => line.startsWith(`${scheduler},${vm},`))!.split(',');
+      return Number(row[columns.indexOf(column)]);
+    };
+    expect(cell('fair-share', 'simulation', 'completion_s') / cell('flexcore', 'simulation', 'completion_s')).toBeGreaterThan(3);
+    expect(cell('flexcore', 'simulation', 'barrier_wait_s')).toBeLessThan(cell('fair-share', 'simulation', 'barrier_wait_s') / 3);
+    expect(cell('flexcore', 'dedup', 'completion_s')).toBeGreaterThan(cell('fair-share', 'dedup', 'completion_s'));
+    const online = cell('flexcore', 'simulation', 'mean_online_vcpus') + cell('flexcore', 'dedup', 'mean_online_vcpus');
+    expect(online).toBeGreaterThan(11);
+    expect(online).toBeLessThan(14);
+  }, 70_000);
+});
+
 describe('kind: vcpu-experiment', () => {
   it('runs the quick example and writes experiment.csv with one row per profile, VM count and scheduler', async () => {
     const out = join(dir, 'quick');
