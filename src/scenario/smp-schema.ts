@@ -4,6 +4,8 @@
  * VMs, each scheduler). docs/scenario-format.md ("SMP scenarios") explains every field.
  */
 import { z } from 'zod';
+import { HOTPLUG_COSTS } from '../mechanisms/vcpu/smp-defaults.js';
+import { FLEXCORE_DEFAULTS, VSCALE_DEFAULTS } from '../policies/vcpu/vcpu-balloon-policy.js';
 import { PARALLEL_PROFILE_NAMES } from '../workload/parsec-profiles.js';
 
 const positive = (what: string) => z.number().positive().describe(what);
@@ -33,20 +35,25 @@ export const ProfileOverridesSchema = z.strictObject({
 export const BalloonSchema = z.discriminatedUnion('policy', [
   z.strictObject({
     policy: z.literal('flexcore'),
-    periodSeconds: positive('evaluation period, seconds').default(0.1),
-    pleSpikeExitsPerVcpuSecond: positive('pause-loop exits per online vCPU per second that trigger an evaluation').default(2000),
-    offlineCostSeconds: nonNegative('guest CPU offline cost, seconds').default(0.005),
-    onlineCostSeconds: nonNegative('guest CPU online cost, seconds').default(0.01),
+    periodSeconds: positive('evaluation period, seconds').default(FLEXCORE_DEFAULTS.periodSeconds),
+    pleSpikeExitsPerVcpuSecond: positive('pause-loop exits per online vCPU per second that trigger an evaluation').default(FLEXCORE_DEFAULTS.pleSpikeExitsPerVcpuSecond),
+    offlineCostSeconds: nonNegative('guest CPU offline cost, seconds').default(HOTPLUG_COSTS.linux.offlineSeconds),
+    onlineCostSeconds: nonNegative('guest CPU online cost, seconds').default(HOTPLUG_COSTS.linux.onlineSeconds),
   }),
   z.strictObject({
     policy: z.literal('vscale'),
-    periodSeconds: positive('evaluation period, seconds').default(0.01),
-    offlineCostSeconds: nonNegative('fast vCPU freeze cost, seconds').default(20e-6),
-    onlineCostSeconds: nonNegative('fast vCPU unfreeze cost, seconds').default(20e-6),
+    periodSeconds: positive('evaluation period, seconds').default(VSCALE_DEFAULTS.periodSeconds),
+    offlineCostSeconds: nonNegative('fast vCPU freeze cost, seconds').default(HOTPLUG_COSTS.fast.offlineSeconds),
+    onlineCostSeconds: nonNegative('fast vCPU unfreeze cost, seconds').default(HOTPLUG_COSTS.fast.onlineSeconds),
   }),
 ]);
 
-const BALLOON_DEFAULT = { policy: 'flexcore', periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000, offlineCostSeconds: 0.005, onlineCostSeconds: 0.01 } as const;
+const BALLOON_DEFAULT = {
+  policy: 'flexcore',
+  ...FLEXCORE_DEFAULTS,
+  offlineCostSeconds: HOTPLUG_COSTS.linux.offlineSeconds,
+  onlineCostSeconds: HOTPLUG_COSTS.linux.onlineSeconds,
+} as const;
 const HOST_DEFAULT = { cores: 12, clockHz: 1.6e9, pauseLoopExits: true };
 
 const HostSchema = z.strictObject({

@@ -304,33 +304,12 @@ export interface VcpuExperimentRow {
 /** The mean of one VM's results over several seeds; a completion time only if every seed completed. */
 function meanOfRuns(runs: readonly SmpVmResult[]): SmpVmResult {
   if (runs.length === 1) return runs[0];
-  const mean = (pick: (run: SmpVmResult) => number): number => runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
-  const completed = runs.every((run) => run.completionSeconds !== null);
-  return {
-    name: runs[0].name,
-    profile: runs[0].profile,
-    completionSeconds: completed ? mean((run) => run.completionSeconds!) : null,
-    runsCompleted: mean((run) => run.runsCompleted),
-    usefulSeconds: mean((run) => run.usefulSeconds),
-    spinSeconds: mean((run) => run.spinSeconds),
-    hotplugSeconds: mean((run) => run.hotplugSeconds),
-    cpuSeconds: mean((run) => run.cpuSeconds),
-    pleExits: mean((run) => run.pleExits),
-    directedYields: mean((run) => run.directedYields),
-    lockHolderPreemptions: mean((run) => run.lockHolderPreemptions),
-    lockWaiterPreemptions: mean((run) => run.lockWaiterPreemptions),
-    stackingEvents: mean((run) => run.stackingEvents),
-    barrierWaitSeconds: mean((run) => run.barrierWaitSeconds),
-    ipiWaitSeconds: mean((run) => run.ipiWaitSeconds),
-    ipisSent: mean((run) => run.ipisSent),
-    coStops: mean((run) => run.coStops),
-    vcpuOfflines: mean((run) => run.vcpuOfflines),
-    vcpuOnlines: mean((run) => run.vcpuOnlines),
-    meanOnlineVcpus: mean((run) => run.meanOnlineVcpus),
-    onlineVcpusAtEnd: mean((run) => run.onlineVcpusAtEnd),
-    energyJoules: mean((run) => run.energyJoules),
-    spinEnergyJoules: mean((run) => run.spinEnergyJoules),
-  };
+  const mean: Record<string, unknown> = { ...runs[0] };
+  for (const [field, value] of Object.entries(runs[0])) {
+    if (typeof value === 'number') mean[field] = runs.reduce((sum, run) => sum + (run[field as keyof SmpVmResult] as number), 0) / runs.length;
+  }
+  mean.completionSeconds = runs.every((run) => run.completionSeconds !== null) ? runs.reduce((sum, run) => sum + run.completionSeconds!, 0) / runs.length : null;
+  return mean as unknown as SmpVmResult;
 }
 
 /**

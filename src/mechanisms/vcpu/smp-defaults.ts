@@ -58,9 +58,9 @@ export const IPI_SECONDS = 2e-6;
 /**
  * Guest CPU hot-plug costs, seconds of the vCPU's time. Linux offlining runs stop_machine and migrates tasks
  * and interrupts; onlining brings a CPU up through the hot-plug state machine. vScale (Cheng et al., EuroSys
- * 2016) reports Linux's hot-plug path at several milliseconds to tens of milliseconds per operation, which is why
- * it built a microsecond-scale alternative. We take 5 ms offline and 10 ms online for the FlexCore preset
- * (assumptions within that range); the vScale-like preset uses its own 20 µs. On this repository's QEMU under
+ * 2016) built a microsecond-scale reconfiguration path because that one is slow; its exact figures were not in the
+ * sources available here. 5 ms offline and 10 ms online for the FlexCore preset, and 20 µs each for the vScale-like
+ * preset, are therefore assumptions (orders of magnitude, not measurements). On this repository's QEMU under
  * TCG the guest-side offline took 1.2–5.9 s and the re-online 0.07–4.1 s (../shared/reference/qemu/RESULTS.md
  * §4): emulation-bound, not representative of KVM.
  */

@@ -254,7 +254,6 @@ export class SmpMachine {
   private readonly vcpuProgress: Float64Array;
   private readonly vcpuProgressSince: Float64Array;
   private readonly vcpuGuestSliceStart: Float64Array;
-  readonly vcpuRunSeconds: Float64Array;
 
   // --- VMs
   private readonly vmFirstVcpu: Int32Array;
@@ -376,7 +375,6 @@ export class SmpMachine {
     this.vcpuProgress = new Float64Array(V);
     this.vcpuProgressSince = new Float64Array(V);
     this.vcpuGuestSliceStart = new Float64Array(V);
-    this.vcpuRunSeconds = new Float64Array(V);
 
     this.vmFirstVcpu = new Int32Array(M);
     this.vmVcpus = new Int32Array(M);
@@ -666,7 +664,6 @@ export class SmpMachine {
     if (dt <= 0) return;
     const vm = this.vcpuVm[v];
     this.vcpuRunStart[v] = t;
-    this.vcpuRunSeconds[v] += dt;
     this.counters.runSeconds[vm] += dt;
     this.coreBusySeconds[this.vcpuCore[v]] += dt;
     this.vcpuVruntime[v] += dt * this.vcpuWeightFactor[v];
@@ -765,11 +762,7 @@ export class SmpMachine {
     const cur = this.coreRunning[core];
     if (cur === NONE) return;
     this.accountVcpu(cur, this.now);
-    let lowest = Infinity;
-    for (let v = 0; v < this.vcpuCount; v++) {
-      if (this.vcpuCore[v] === core && this.vcpuState[v] === V_READY && this.vcpuVruntime[v] < lowest) lowest = this.vcpuVruntime[v];
-    }
-    if (this.vcpuVruntime[cur] - lowest <= this.cfs.wakeupGranularitySeconds) return;
+    if (this.vcpuVruntime[cur] - this.lowestWaitingVruntime(core) <= this.cfs.wakeupGranularitySeconds) return;
     this.deschedule(cur, V_READY);
     this.schedule(core);
   }
@@ -777,11 +770,30 @@ export class SmpMachine {
   /** CFS min_vruntime: the smallest vruntime of the running and waiting vCPUs, never going back. */
   private updateMinVruntime(core: number): void {
     const cur = this.coreRunning[core];
-    let lowest = cur === NONE ? Infinity : this.vcpuVruntime[cur];
+    const lowest = Math.min(cur === NONE ? Infinity : this.vcpuVruntime[cur], this.lowestWaitingVruntime(core));
+    if (lowest < Infinity && lowest > this.coreMinVruntime[core]) this.coreMinVruntime[core] = lowest;
+  }
+
+  /** The smallest vruntime among the vCPUs waiting in a core's queue (Infinity: none waits). */
+  private lowestWaitingVruntime(core: number): number {
+    let lowest = Infinity;
     for (let v = 0; v < this.vcpuCount; v++) {
       if (this.vcpuCore[v] === core && this.vcpuState[v] === V_READY && this.vcpuVruntime[v] < lowest) lowest = this.vcpuVruntime[v];
     }
-    if (lowest < Infinity && lowest > this.coreMinVruntime[core]) this.coreMinVruntime[core] = lowest;
+    return lowest;
+  }
+
+  /** The waiting vCPU of a core's queue with the largest vruntime — the one that would run last there — or NONE. */
+  private lastWaitingVcpu(core: number): number {
+    let chosen = NONE;
+    let key = -Infinity;
+    for (let v = 0; v < this.vcpuCount; v++) {
+      if (this.vcpuCore[v] === core && this.vcpuState[v] === V_READY && this.vcpuVruntime[v] > key) {
+        key = this.vcpuVruntime[v];
+        chosen = v;
+      }
+    }
+    return chosen;
   }
 
   /** Moves a not-running vCPU to a core's queue, keeping its lag relative to the queues' minimum vruntime. */
@@ -853,16 +865,7 @@ export class SmpMachine {
         }
       }
       if (busiest === NONE || most - least < 2) return;
-      let chosen = NONE;
-      let key = -Infinity;
-      for (let v = 0; v < this.vcpuCount; v++) {
-        // The waiter with the largest vruntime: the one that would run last where it is.
-        if (this.vcpuCore[v] === busiest && this.vcpuState[v] === V_READY && this.vcpuVruntime[v] > key) {
-          key = this.vcpuVruntime[v];
-          chosen = v;
-        }
-      }
-      this.placeOnCore(chosen, idlest);
+      this.placeOnCore(this.lastWaitingVcpu(busiest), idlest);
       if (this.coreRunning[idlest] === NONE) this.schedule(idlest);
     }
   }
@@ -878,15 +881,7 @@ export class SmpMachine {
       }
     }
     if (busiest === NONE) return NONE;
-    let chosen = NONE;
-    let key = -Infinity;
-    for (let v = 0; v < this.vcpuCount; v++) {
-      // The one that has waited longest to run there (the largest vruntime would run last).
-      if (this.vcpuCore[v] === busiest && this.vcpuState[v] === V_READY && this.vcpuVruntime[v] > key) {
-        key = this.vcpuVruntime[v];
-        chosen = v;
-      }
-    }
+    const chosen = this.lastWaitingVcpu(busiest);
     if (chosen === NONE) return NONE;
     this.placeOnCore(chosen, core);
     return chosen;
@@ -962,12 +957,8 @@ export class SmpMachine {
     }
     if (this.now < this.vcpuSliceEnd[v] - EPSILON) {
       this.accountVcpu(v, this.now);
-      let lowest = Infinity;
-      for (let u = 0; u < this.vcpuCount; u++) {
-        if (this.vcpuCore[u] === core && this.vcpuState[u] === V_READY && this.vcpuVruntime[u] < lowest) lowest = this.vcpuVruntime[u];
-      }
       const ideal = Math.max(this.cfs.latencySeconds / (this.coreReady[core] + 1), gran);
-      if (this.vcpuVruntime[v] - lowest <= ideal) {
+      if (this.vcpuVruntime[v] - this.lowestWaitingVruntime(core) <= ideal) {
         this.queue.push(Math.min(this.vcpuSliceEnd[v], this.now + gran), 0, EV_SLICE, core, this.coreGen[core]);
         return;
       }

@@ -67,8 +67,17 @@ export interface VScaleParameters {
 
 export type VcpuBalloonPolicyConfig = ({ readonly name: 'flexcore' } & FlexCoreParameters) | ({ readonly name: 'vscale' } & VScaleParameters);
 
-/** Demand under this many runnable threads counts as an idle VM (it still keeps one vCPU). */
+/**
+ * Demand under this many runnable threads (a twentieth of a thread on average over the period) counts as an idle
+ * VM: it keeps one vCPU and no entitlement. A choice, not a measurement: well below one busy thread, above the
+ * rounding noise of the runnable-thread integral.
+ */
 const IDLE_DEMAND_THREADS = 0.05;
+
+/** The `flexcore` preset's defaults (assumptions: the paper gives neither number). */
+export const FLEXCORE_DEFAULTS = { periodSeconds: 0.1, pleSpikeExitsPerVcpuSecond: 2000 } as const;
+/** The `vscale` preset's default period: vScale's 10 ms. */
+export const VSCALE_DEFAULTS = { periodSeconds: 0.01 } as const;
 
 /** Per-period readings shared by the presets: demand (mean runnable threads) and CPU used (cores), per VM. */
 class PeriodReadings {
@@ -124,8 +133,8 @@ export class FlexCorePolicy implements VcpuBalloonPolicy {
   private want = new Int32Array(0);
 
   constructor(parameters: FlexCoreParameters = {}) {
-    this.periodSeconds = parameters.periodSeconds ?? 0.1;
-    this.spikeRate = parameters.pleSpikeExitsPerVcpuSecond ?? 2000;
+    this.periodSeconds = parameters.periodSeconds ?? FLEXCORE_DEFAULTS.periodSeconds;
+    this.spikeRate = parameters.pleSpikeExitsPerVcpuSecond ?? FLEXCORE_DEFAULTS.pleSpikeExitsPerVcpuSecond;
     if (!(this.periodSeconds > 0)) throw new RangeError(`flexcore: periodSeconds must be positive, got ${this.periodSeconds}`);
     if (!(this.spikeRate > 0)) throw new RangeError(`flexcore: pleSpikeExitsPerVcpuSecond must be positive, got ${this.spikeRate}`);
   }
@@ -185,7 +194,7 @@ export class VScalePolicy implements VcpuBalloonPolicy {
   private entitled = new Float64Array(0);
 
   constructor(parameters: VScaleParameters = {}) {
-    this.periodSeconds = parameters.periodSeconds ?? 0.01;
+    this.periodSeconds = parameters.periodSeconds ?? VSCALE_DEFAULTS.periodSeconds;
     if (!(this.periodSeconds > 0)) throw new RangeError(`vscale: periodSeconds must be positive, got ${this.periodSeconds}`);
   }
 
