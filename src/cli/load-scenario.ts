@@ -2,15 +2,17 @@
  * Loading a scenario file the way every command does: parse, apply `--set` overrides and `--seed`, validate
  * everything at once.
  *
- * Four formats share the commands: data-center scenarios (no top-level `kind`, src/scenario/schema.ts), host
- * scenarios (`kind: host`, src/scenario/host-schema.ts), and the double-scheduling formats (`kind: smp` and
- * `kind: vcpu-experiment`, src/scenario/smp-schema.ts). {@link loadAnyScenario} tells them apart by `kind`
+ * Five formats share the commands: data-center scenarios (no top-level `kind`, src/scenario/schema.ts), host
+ * scenarios (`kind: host`, src/scenario/host-schema.ts), the double-scheduling formats (`kind: smp` and
+ * `kind: vcpu-experiment`, src/scenario/smp-schema.ts), and guest-memory scenarios (`kind: memory`,
+ * src/scenario/memory-schema.ts). {@link loadAnyScenario} tells them apart by `kind`
  * (after the `--set` overrides, so `--set kind=host` is honoured like any other field).
  */
 import { loadDocument } from '../scenario/document.js';
 import type { HostCheckOptions } from '../scenario/host-check.js';
 import type { HostScenario } from '../scenario/host-schema.js';
 import type { SmpScenario, VcpuExperiment } from '../scenario/smp-schema.js';
+import type { MemoryScenario } from '../scenario/memory-schema.js';
 import { withOverrides } from '../scenario/overrides.js';
 import { ScenarioSchema, type Scenario } from '../scenario/schema.js';
 import { parseWith } from '../scenario/validate.js';
@@ -37,7 +39,8 @@ export type AnyScenario =
   | { kind: 'datacenter'; scenario: Scenario }
   | { kind: 'host'; scenario: HostScenario }
   | { kind: 'smp'; scenario: SmpScenario }
-  | { kind: 'vcpu-experiment'; scenario: VcpuExperiment };
+  | { kind: 'vcpu-experiment'; scenario: VcpuExperiment }
+  | { kind: 'memory'; scenario: MemoryScenario };
 
 /** Loads a data-center scenario (no `kind`). */
 export function loadScenario(file: string, options: LoadOptions = {}): Scenario {
@@ -73,7 +76,12 @@ export async function loadAnyScenario(file: string, options: LoadOptions & HostC
     if (kind === 'smp') return { kind, scenario: parseWith(smp.SmpScenarioSchema, located, file) };
     return { kind, scenario: parseWith(smp.VcpuExperimentSchema, located, file) };
   }
-  const message = `unknown scenario kind ${JSON.stringify(kind)}; valid: ${[HOST_SCENARIO_KIND, ...SMP_SCENARIO_KINDS].join(', ')} (leave kind out for a data-center scenario)`;
+  if (kind === 'memory') {
+    if (options.seed !== undefined && !options.seedForDataCenterOnly) located = withOverrides(located, [`seed=${options.seed}`]);
+    const memory = await import('../scenario/memory-schema.js');
+    return { kind, scenario: parseWith(memory.MemoryScenarioSchema, located, file) };
+  }
+  const message = `unknown scenario kind ${JSON.stringify(kind)}; valid: ${[HOST_SCENARIO_KIND, ...SMP_SCENARIO_KINDS, 'memory'].join(', ')} (leave kind out for a data-center scenario)`;
   const source = located.sourceOf?.(['kind']);
   throw UserError.fromIssues([source !== undefined ? { file: source, path: 'kind', message } : { file, ...located.locate(['kind']), path: 'kind', message }]);
 }

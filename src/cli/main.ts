@@ -13,7 +13,7 @@ const validateCommand = async (...args: Parameters<typeof import('./validate.js'
   (await import('./validate.js')).validateCommand(...args);
 const calibrateCommand = async (...args: Parameters<typeof import('./calibrate.js').calibrateCommand>) =>
   (await import('./calibrate.js')).calibrateCommand(...args);
-const schemaCommand = async (flags: { host?: boolean; smp?: boolean; vcpuExperiment?: boolean }) => (await import('./schema.js')).schemaCommand(flags);
+const schemaCommand = async (flags: { host?: boolean; smp?: boolean; vcpuExperiment?: boolean; memory?: boolean }) => (await import('./schema.js')).schemaCommand(flags);
 const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').sweepCommand>) => (await import('./sweep.js')).sweepCommand(...args);
 const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').migrateCommand>) => (await import('./migrate.js')).migrateCommand(...args);
 const migrateSweepCommand = async (...args: Parameters<typeof import('./migrate-sweep.js').migrateSweepCommand>) =>
@@ -66,10 +66,11 @@ export function buildProgram(): Command {
     .action(calibrateCommand);
   program
     .command('schema')
-    .description('print the JSON Schema of the scenario format (--host, --smp, --vcpu-experiment: of those formats)')
+    .description('print the JSON Schema of the scenario format (--host, --smp, --vcpu-experiment, --memory: of those formats)')
     .option('--host', 'the host scenario format (kind: host)')
     .option('--smp', 'the SMP scenario format (kind: smp)')
     .option('--vcpu-experiment', 'the vCPU experiment format (kind: vcpu-experiment)')
+    .option('--memory', 'the guest-memory format (kind: memory)')
     .action(schemaCommand);
   const sweep = program
     .command('sweep')

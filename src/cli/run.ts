@@ -1,7 +1,8 @@
 /**
  * `hyperwatt run`: one scenario, summary to the terminal, files to the output directory. A data-center scenario
  * (no `kind`) runs on the data-center simulator; a host scenario (`kind: host`) on the detailed host model; an
- * SMP scenario or vCPU experiment (`kind: smp`, `kind: vcpu-experiment`) on the double-scheduling model.
+ * SMP scenario or vCPU experiment (`kind: smp`, `kind: vcpu-experiment`) on the double-scheduling model; a
+ * guest-memory scenario (`kind: memory`) on the guest-memory model with gray-box inference.
  */
 import type { HostRunResult } from '../metrics/host-run-result.js';
 import { runScenario } from '../backends/simulator/run.js';
@@ -29,6 +30,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
     // Loaded here, so that data-center runs do not pay for the double-scheduling model's modules at start-up.
     const { runSmpCommand } = await import('./smp-command.js');
     return runSmpCommand(loaded, flags);
+  }
+  if (loaded.kind === 'memory') {
+    const { runMemoryCommand } = await import('./memory-command.js');
+    return runMemoryCommand(loaded.scenario, flags);
   }
   return runDataCenterCommand(file, loaded.scenario, flags);
 }

@@ -9,6 +9,7 @@ import { formatDisplayNumber } from '../report/summary-table.js';
 import type { SmpScenario, VcpuExperiment } from '../scenario/smp-schema.js';
 import { checkOutputDirectory, writeOutputDirectory } from '../util/atomic-output.js';
 import { stableJson } from '../util/json.js';
+import { formatTable } from './format-table.js';
 import { createProgress } from './progress.js';
 
 interface SmpFlags {
@@ -71,7 +72,7 @@ async function runComparison(scenario: SmpScenario, outDir: string | undefined, 
       table.push([scheduler, vm.name, vm.profile, shown(vm.completionSeconds), shown(speedup), shown(vm.spinSeconds), shown(vm.pleExits), shown(vm.lockHolderPreemptions), shown(vm.stackingEvents), shown(vm.barrierWaitSeconds), shown(vm.meanOnlineVcpus), shown(vm.energyJoules)]);
     });
   }
-  process.stdout.write(`${scenario.name}: ${scenario.vms.length} VMs on ${scenario.host.cores} cores\n${formatTable(table)}`);
+  process.stdout.write(`${scenario.name}: ${scenario.vms.length} VMs on ${scenario.host.cores} cores\n${formatTable(table, 3)}`);
   if (outDir) process.stdout.write(`\nwrote ${outDir}/ (${SMP_OUTPUT_FILES.join(', ')})\n`);
 }
 
@@ -104,7 +105,7 @@ async function runExperiment(experiment: VcpuExperiment, outDir: string | undefi
     const m = r.measured;
     table.push([r.profile, String(r.vms), r.scheduler, shown(r.completionSeconds), shown(r.speedup), shown(m.spinSeconds), shown(m.lockHolderPreemptions), shown(m.stackingEvents), shown(m.barrierWaitSeconds), shown(m.meanOnlineVcpus)]);
   }
-  process.stdout.write(`${experiment.name}: ${experiment.profiles.length} profiles, ${experiment.vmCounts.join('/')} VMs of ${experiment.vcpusPerVm} vCPUs on ${experiment.host.cores} cores\n${formatTable(table)}`);
+  process.stdout.write(`${experiment.name}: ${experiment.profiles.length} profiles, ${experiment.vmCounts.join('/')} VMs of ${experiment.vcpusPerVm} vCPUs on ${experiment.host.cores} cores\n${formatTable(table, 3)}`);
   if (outDir) process.stdout.write(`\nwrote ${outDir}/ (${EXPERIMENT_OUTPUT_FILES.join(', ')})\n`);
 }
 
@@ -113,9 +114,4 @@ function meanSpeedup(rows: readonly VcpuExperimentRow[], scheduler: string, minV
   const values = rows.filter((r) => r.scheduler === scheduler && r.vms >= minVms && r.speedup !== null).map((r) => r.speedup!);
   if (values.length === 0) return null;
   return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
-}
-
-function formatTable(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd() + '\n').join('');
 }

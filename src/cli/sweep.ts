@@ -109,6 +109,9 @@ export async function sweepCommand(file: string, flags: { jobs?: number; shard?:
     if (loaded.kind === 'smp' || loaded.kind === 'vcpu-experiment') {
       throw new UserError(`${file}: ${job.scenario} is a ${loaded.kind} scenario, which sweep does not run; list its variants in the file (schedulers, profiles, vmCounts) and use hyperwatt run`);
     }
+    if (loaded.kind === 'memory') {
+      throw new UserError(`${file}: ${job.scenario} is a memory scenario, which sweep does not run; list its variants under experiments (remoteCache sizes, memoryPolicies, trueCurve sizes) and use hyperwatt run`);
+    }
     if (loaded.kind === 'host' && seedCount > 1) {
       throw new UserError(`${file}: seeds: ${job.scenario} is a host scenario (kind: host), which is deterministic and has no seed; give one seed (or leave seeds out)`);
     }

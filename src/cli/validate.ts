@@ -19,6 +19,12 @@ export async function validateCommand(file: string, flags: { set: string[] }): P
     process.stdout.write(`${file}: valid (vCPU experiment: ${s.profiles.length} profiles × ${s.vmCounts.length} VM counts × ${s.schedulers.length} schedulers)\n`);
     return;
   }
+  if (loaded.kind === 'memory') {
+    const s = loaded.scenario;
+    const { memoryRunCount } = await import('../backends/simulator/memory-scenario.js');
+    process.stdout.write(`${file}: valid (guest-memory scenario: ${s.vms.length} VMs, ${memoryRunCount(s)} runs)\n`);
+    return;
+  }
   if (loaded.kind === 'host') {
     const scenario = loaded.scenario;
     hostParameters(scenario);

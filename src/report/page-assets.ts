@@ -200,6 +200,11 @@ export const PAGE_SCRIPT = String.raw`
         };
         var paths = pathsFor(line.kind);
         if (paths) options.paths = paths;
+        // Points: markers only, for measurements at a few x values among a dense series.
+        if (line.kind === 'points') {
+          options.paths = function () { return null; };
+          options.points = { show: true, size: 8, fill: color, stroke: color };
+        }
         if (line.kind === 'bars') options.fill = color + '99';
         else if (spec.series.length === 1) options.fill = color + '1a';
         series.push(options);

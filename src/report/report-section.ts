@@ -14,8 +14,11 @@ export interface ChartSeries {
   values: ArrayLike<number>;
   /** CSS colour; by default the next colour of the report's palette. */
   color?: string;
-  /** How to draw it: `line` (default), `step` (value holds until the next x) or `bars`. */
-  kind?: 'line' | 'step' | 'bars';
+  /**
+   * How to draw it: `line` (default), `step` (value holds until the next x), `bars`, or `points` (markers only:
+   * measurements at a few x values, `NaN` elsewhere).
+   */
+  kind?: 'line' | 'step' | 'bars' | 'points';
 }
 
 /**
