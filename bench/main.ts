@@ -12,7 +12,9 @@
  * 5. host: the detailed host (bench/host.ts): 12 cores, 48 vCPUs, 1 ms slices, 60 s simulated (target < 2 s wall);
  * 6. smp: the double-scheduling model (bench/smp.ts): 12 cores, 48 vCPUs, a synchronisation-heavy mix, 60 s
  *    simulated (target < 3 s wall), and the finest-grained PARSEC-like profiles for information;
- * 7. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
+ * 7. memory: the guest-memory model with Geiger's inference (bench/memory.ts): 1M guest pages, 10M accesses
+ *    (target < 5 s wall), and a scored and a thrashing case for information;
+ * 8. scaling: the synthetic LR-MMT day (examples/synthetic/scale-lr-mmt.yaml, default mode) at 10 VMs per host
  *    from 1,000 VMs up, CPU time and peak RSS per size. `HYPERWATT_BENCH_MAX_VMS` caps the largest size
  *    (default 100,000).
  *
@@ -29,6 +31,7 @@ import { benchAggregateThroughput, benchConcurrent, benchSixteenGiB } from './mi
 import { benchNetwork } from './network.js';
 import { benchHost } from './host.js';
 import { benchSmp } from './smp.js';
+import { benchMemory } from './memory.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -120,6 +123,9 @@ async function main(): Promise<void> {
 
   log('smp: double scheduling, 12 cores, 48 vCPUs, 60 s …');
   results.smp = benchSmp(log);
+
+  log('memory: guest memory with Geiger, 1M pages, 10M accesses …');
+  results.memory = benchMemory(log);
 
   const maxVms = Number(process.env.HYPERWATT_BENCH_MAX_VMS ?? 100_000);
   const sizes = [1_000, 3_000, 10_000, 30_000, 100_000].filter((n) => n <= maxVms);

@@ -161,6 +161,11 @@ export const MemoryScenarioSchema = z
       if (dataMiB + churnMiB + s.guest.fileSystem.journalMiB + 8 > s.guest.fileSystem.sizeMiB) {
         ctx.addIssue({ code: 'custom', message: `the workload needs about ${Math.ceil(dataMiB + churnMiB)} MiB of files; guest.fileSystem.sizeMiB (${s.guest.fileSystem.sizeMiB}) is too small`, path: ['vms', i, 'workload'] });
       }
+      const dataBlocks = vm.workload.dataFiles * vm.workload.dataFileBlocks;
+      if (dataBlocks >= 2 ** 26) ctx.addIssue({ code: 'custom', message: `the data set (${dataBlocks} blocks) must be below 2^26 blocks (256 GiB)`, path: ['vms', i, 'workload', 'dataFiles'] });
+      const files = vm.workload.dataFiles + (vm.workload.logBlocks > 0 ? 1 : 0) + Math.max(0, ...vm.workload.phases.filter((p) => p.kind === 'churn').map((p) => p.liveFiles + 1));
+      if (files > s.guest.fileSystem.inodes) ctx.addIssue({ code: 'custom', message: `the workload needs ${files} files; guest.fileSystem.inodes is ${s.guest.fileSystem.inodes}`, path: ['vms', i, 'workload'] });
+      if (memoryMiB * 256 < 64) ctx.addIssue({ code: 'custom', message: `memoryMiB must be at least 0.25 (64 pages), got ${memoryMiB}`, path: ['vms', i, 'memoryMiB'] });
       vm.workload.phases.forEach((p, j) => {
         const anonymousMiB = Math.max(p.anonymousFromMiB ?? 0, p.anonymousToMiB ?? 0);
         if (anonymousMiB + s.guest.kernelReservedMiB >= memoryMiB * 0.9) {
@@ -169,6 +174,7 @@ export const MemoryScenarioSchema = z
         if (p.kind === 'database' && p.logFraction > 0 && vm.workload.logBlocks === 0) ctx.addIssue({ code: 'custom', message: 'logFraction > 0 needs workload.logBlocks > 0', path: ['vms', i, 'workload', 'logBlocks'] });
       });
     });
+    if (s.guest.kernel.readaheadInitialPages > s.guest.kernel.readaheadMaxPages) ctx.addIssue({ code: 'custom', message: 'readaheadInitialPages must not exceed readaheadMaxPages', path: ['guest', 'kernel', 'readaheadInitialPages'] });
     if (s.experiments.memoryPolicies && !s.memoryManager) ctx.addIssue({ code: 'custom', message: 'experiments.memoryPolicies needs a memoryManager', path: ['experiments', 'memoryPolicies'] });
     if (s.memoryManager && s.vms.length < 2) ctx.addIssue({ code: 'custom', message: 'a memoryManager needs at least two VMs', path: ['memoryManager'] });
   });

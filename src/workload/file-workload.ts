@@ -107,6 +107,7 @@ export class FileWorkload {
     this.random = random;
     this.totalAccesses = spec.phases.reduce((sum, phase) => sum + phase.accesses, 0);
     this.dataBlocks = spec.dataFiles * spec.dataFileBlocks;
+    if (this.dataBlocks >= 2 ** 26) throw new RangeError(`FileWorkload: the data set (${this.dataBlocks} blocks) must be below 2²⁶ blocks (256 GiB)`);
     this.stride = spreadStride(Math.max(1, this.dataBlocks));
     this.dataInodes = new Int32Array(spec.dataFiles);
     for (let i = 0; i < spec.dataFiles; i++) {
@@ -185,11 +186,13 @@ export class FileWorkload {
 
   private readData(g: number): void {
     const fileBlocks = this.spec.dataFileBlocks;
-    this.guest.read(this.dataInodes[Math.floor(g / fileBlocks)]!, g % fileBlocks);
+    const file = (g / fileBlocks) | 0; // g < 2³¹: integer division without Math.floor's double path
+    this.guest.read(this.dataInodes[file]!, g - file * fileBlocks);
   }
 
   private zipfBlock(): number {
     const rank = this.zipf!.sample(this.random) - 1;
+    // Exact: rank and stride are below the data set's size n, and n < 2²⁶ keeps their product below 2⁵³.
     return (rank * this.stride) % this.dataBlocks;
   }
 

@@ -66,6 +66,11 @@ export interface MemoryRunSpec {
   readonly memoryManager: MemoryManagerSpec | null;
   /** Tolerance of the working-set definition (fraction of avoidable reads left). */
   readonly workingSetTolerance: number;
+  /**
+   * Score the inference against the guest's truth (default true). Scoring is instrumentation, not inference: a
+   * run that only needs the estimates (a benchmark of the mechanism, a memory manager in production) leaves it off.
+   */
+  readonly score?: boolean;
 }
 
 export interface MemoryVmResult {
@@ -141,17 +146,18 @@ export function runMemory(spec: MemoryRunSpec): MemoryRunResult {
     const workload = new FileWorkload(vm.workload, guest, streams.get(`workload/${vm.name}`));
     // Attached after the data set exists: the VMM reads the disk's bitmap when it starts watching.
     const geiger = new GeigerInference(guest.fs, vm.memoryPages, spec.inference);
-    const score = new InferenceScore(vm.memoryPages, guest.fs.blockCount);
+    const score = new InferenceScore(spec.score ?? true ? vm.memoryPages : 1, spec.score ?? true ? guest.fs.blockCount : 1);
     const ghostCapacity = Math.max(1, Math.round(vm.memoryPages * spec.ghostCapacityFactor));
     const estimator = new WorkingSetEstimator(ghostCapacity, guest.fs.blockCount);
     const windowEstimator = spec.memoryManager ? new WorkingSetEstimator(ghostCapacity, guest.fs.blockCount, 256) : null;
-    geiger.addListener(score);
+    const scored = spec.score ?? true;
+    if (scored) geiger.addListener(score);
     geiger.addListener(estimator);
     if (windowEstimator) geiger.addListener(windowEstimator);
     if (server) geiger.addListener(server.evictionListener(vmIndex));
-    guest.attach(geiger, score);
-    const sampler = new SamplingEstimator(vm.memoryPages, streams.get(`sampling/${vm.name}`), spec.sampling);
-    guest.watchAccesses(sampler.watch, sampler.touch);
+    guest.attach(geiger, scored ? score : NO_CACHE_TRUTH);
+    const sampler = new SamplingEstimator(vm.memoryPages, streams.get(`sampling/${vm.name}`), { watch: (page) => guest.watchFrame(page, true), unwatch: (page) => guest.watchFrame(page, false) }, spec.sampling);
+    guest.onWatchedAccess(sampler.touch);
     return { spec: vm, guest, workload, geiger, score, estimator, windowEstimator, sampler, finished: false, vmIndex };
   });
 

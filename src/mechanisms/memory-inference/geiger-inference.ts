@@ -85,35 +85,36 @@ export class GeigerInference implements VmmEventSink {
   private readonly listeners: InferenceListener[] = [];
   private readonly hold: boolean;
   private readonly confirmAfterSeconds: number;
-  /** ADL of each guest page (−1: none). */
-  private readonly adl: Int32Array;
-  /** The page whose ADL a block last became (−1: none). */
-  private readonly owner: Int32Array;
+  /**
+   * Per guest page, two words: its ADL (−1: none) and how the VMM last saw it used (0 not or given to the balloon,
+   * 1 page cache, 2 anonymous). Per block, two words: the page whose ADL it last became (−1: none) and the ring slot
+   * of its held eviction (−1: none). Interleaved so that one event touches one cache line per page and per block:
+   * these are random accesses over arrays of millions of entries.
+   */
+  private readonly pageState: Int32Array;
+  private readonly blockState: Int32Array;
   /** The VMM's copy of the allocation bitmap. */
   private readonly live: Uint32Array;
   /** Time of the last observed write of each bitmap block (index: bitmap block − first bitmap block). */
   private readonly bitmapSeenAt: Float64Array;
   private readonly firstBitmapBlock: number;
-  /** Time of the last reported eviction of each block (−1: none). */
+  /** Time of the last reported eviction of each block (−1: none); only kept for 'immediate' reporting. */
   private readonly reportedAt: Float64Array;
-  /** How the VMM last saw each page used: 0 not (or given to the balloon), 1 page cache, 2 anonymous. */
-  private readonly inUse: Uint8Array;
   /** Held evictions, oldest first: a ring of (block, page, time); block −1 marks a slot already settled. */
   private heldBlocks: Int32Array;
   private heldPages: Int32Array;
   private heldTimes: Float64Array;
   private heldHead = 0;
   private heldLength = 0;
-  /** Ring slot of each block's held eviction (−1: none). */
-  private readonly heldSlot: Int32Array;
 
   constructor(layout: OnDiskLayout, pageCount: number, options: GeigerOptions = GEIGER_FULL) {
     this.layout = layout;
     this.options = options;
     this.hold = options.liveness && options.report === 'confirmed';
     this.confirmAfterSeconds = options.confirmAfterSeconds ?? (layout.hasJournal ? 6 : 36);
-    this.adl = new Int32Array(pageCount).fill(-1);
-    this.owner = new Int32Array(layout.blockCount).fill(-1);
+    this.pageState = new Int32Array(pageCount * 2);
+    for (let page = 0; page < pageCount; page++) this.pageState[page * 2] = -1;
+    this.blockState = new Int32Array(layout.blockCount * 2).fill(-1);
     const words = Math.ceil(layout.blockCount / 32);
     this.live = new Uint32Array(words);
     // The disk is the VMM's: it reads the bitmap once when it starts watching.
@@ -124,12 +125,10 @@ export class GeigerInference implements VmmEventSink {
     let bitmapBlocks = 0;
     while (first + bitmapBlocks < layout.blockCount && layout.isBitmapBlock(first + bitmapBlocks)) bitmapBlocks++;
     this.bitmapSeenAt = new Float64Array(Math.max(1, bitmapBlocks));
-    this.reportedAt = new Float64Array(layout.blockCount).fill(-1);
-    this.inUse = new Uint8Array(pageCount);
+    this.reportedAt = new Float64Array(this.hold ? 0 : layout.blockCount).fill(-1);
     this.heldBlocks = new Int32Array(1024);
     this.heldPages = new Int32Array(1024);
     this.heldTimes = new Float64Array(1024);
-    this.heldSlot = new Int32Array(layout.blockCount).fill(-1);
   }
 
   addListener(listener: InferenceListener): void {
@@ -138,7 +137,7 @@ export class GeigerInference implements VmmEventSink {
 
   /** The ADL of a page (−1: none). */
   associatedBlock(page: number): number {
-    return this.adl[page]!;
+    return this.pageState[(page) * 2]!;
   }
 
   /** Evictions held for confirmation. */
@@ -151,7 +150,7 @@ export class GeigerInference implements VmmEventSink {
   diskRead(timeSeconds: number, block: number, page: number): void {
     if (this.options.journal && this.layout.isJournalBlock(block)) return;
     if (this.hold) this.settleHeld(timeSeconds, timeSeconds - this.confirmAfterSeconds);
-    const old = this.adl[page]!;
+    const old = this.pageState[(page) * 2]!;
     if (old >= 0) this.infer(timeSeconds, page, old);
     this.associate(timeSeconds, block, page, true);
   }
@@ -169,7 +168,7 @@ export class GeigerInference implements VmmEventSink {
       return;
     }
     if (this.options.liveness && layout.isBitmapBlock(block)) this.bitmapWritten(timeSeconds, block);
-    const old = this.adl[page]!;
+    const old = this.pageState[(page) * 2]!;
     if (old === block) return; // writeback of a cached page
     if (old >= 0) this.infer(timeSeconds, page, old);
     this.associate(timeSeconds, block, page, false);
@@ -194,38 +193,38 @@ export class GeigerInference implements VmmEventSink {
   }
 
   private markUsed(page: number, use: number): void {
-    const previous = this.inUse[page]!;
+    const previous = this.pageState[(page) * 2 + 1]!;
     if (previous === use) return;
     const counters = this.counters;
     if (previous === 0) counters.usedPages++;
     else if (use === 0) counters.usedPages--;
     if (previous === 2) counters.anonymousPages--;
     if (use === 2) counters.anonymousPages++;
-    this.inUse[page] = use;
+    this.pageState[(page) * 2 + 1] = use;
   }
 
   private reused(timeSeconds: number, page: number): void {
-    const old = this.adl[page]!;
+    const old = this.pageState[(page) * 2]!;
     if (old < 0) return;
     this.infer(timeSeconds, page, old);
-    this.adl[page] = -1;
-    if (this.owner[old] === page) this.owner[old] = -1;
+    this.pageState[(page) * 2] = -1;
+    if (this.blockState[(old) * 2] === page) this.blockState[(old) * 2] = -1;
   }
 
   /** Makes `block` the ADL of `page`; a page still associated with the block had lost it. */
   private associate(timeSeconds: number, block: number, page: number, byRead: boolean): void {
     // The block is read or written: it is live, so a held eviction of it stands.
-    const slot = this.heldSlot[block]!;
+    const slot = this.blockState[(block) * 2 + 1]!;
     if (slot >= 0) this.report(slot, timeSeconds);
-    const previousOwner = this.owner[block]!;
-    if (previousOwner >= 0 && previousOwner !== page && this.adl[previousOwner] === block) {
+    const previousOwner = this.blockState[(block) * 2]!;
+    if (previousOwner >= 0 && previousOwner !== page && this.pageState[(previousOwner) * 2] === block) {
       this.infer(timeSeconds, previousOwner, block);
-      this.adl[previousOwner] = -1;
-      const held = this.heldSlot[block]!;
+      this.pageState[(previousOwner) * 2] = -1;
+      const held = this.blockState[(block) * 2 + 1]!;
       if (held >= 0) this.report(held, timeSeconds);
     }
-    this.adl[page] = block;
-    this.owner[block] = page;
+    this.pageState[(page) * 2] = block;
+    this.blockState[(block) * 2] = page;
     this.markUsed(page, 1);
     const listeners = this.listeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!.insertion(timeSeconds, page, block, byRead);
@@ -242,19 +241,19 @@ export class GeigerInference implements VmmEventSink {
       this.emit(timeSeconds, page, block);
       return;
     }
-    if (this.heldSlot[block]! >= 0) return; // already held
+    if (this.blockState[(block) * 2 + 1]! >= 0) return; // already held
     if (this.heldLength === this.heldBlocks.length) this.growHeld();
     const slot = (this.heldHead + this.heldLength) % this.heldBlocks.length;
     this.heldBlocks[slot] = block;
     this.heldPages[slot] = page;
     this.heldTimes[slot] = timeSeconds;
-    this.heldSlot[block] = slot;
+    this.blockState[(block) * 2 + 1] = slot;
     this.heldLength++;
   }
 
   private emit(timeSeconds: number, page: number, block: number): void {
     this.counters.inferredEvictions++;
-    this.reportedAt[block] = timeSeconds;
+    if (!this.hold) this.reportedAt[block] = timeSeconds;
     const listeners = this.listeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!.eviction(timeSeconds, page, block);
   }
@@ -263,7 +262,7 @@ export class GeigerInference implements VmmEventSink {
   private report(slot: number, timeSeconds: number): void {
     const block = this.heldBlocks[slot]!;
     this.heldBlocks[slot] = -1;
-    this.heldSlot[block] = -1;
+    this.blockState[(block) * 2 + 1] = -1;
     this.emit(timeSeconds, this.heldPages[slot]!, block);
   }
 
@@ -291,7 +290,7 @@ export class GeigerInference implements VmmEventSink {
       blocks[i] = this.heldBlocks[from]!;
       pages[i] = this.heldPages[from]!;
       times[i] = this.heldTimes[from]!;
-      if (blocks[i]! >= 0) this.heldSlot[blocks[i]!] = i;
+      if (blocks[i]! >= 0) this.blockState[(blocks[i]!) * 2 + 1] = i;
     }
     this.heldBlocks = blocks;
     this.heldPages = pages;
@@ -323,21 +322,22 @@ export class GeigerInference implements VmmEventSink {
   }
 
   private blockDied(timeSeconds: number, block: number, seenBefore: number): void {
-    const owner = this.owner[block]!;
-    if (owner >= 0 && this.adl[owner] === block) this.adl[owner] = -1;
-    this.owner[block] = -1;
-    const slot = this.heldSlot[block]!;
+    const owner = this.blockState[(block) * 2]!;
+    if (owner >= 0 && this.pageState[(owner) * 2] === block) this.pageState[(owner) * 2] = -1;
+    this.blockState[(block) * 2] = -1;
+    const slot = this.blockState[(block) * 2 + 1]!;
     if (slot >= 0) {
       // Held, and the block turned out freed: the page was dropped by a delete, not evicted.
       this.heldBlocks[slot] = -1;
-      this.heldSlot[block] = -1;
+      this.blockState[(block) * 2 + 1] = -1;
       this.counters.cancelledEvictions++;
       const listeners = this.listeners;
       for (let i = 0; i < listeners.length; i++) listeners[i]!.cancelled(timeSeconds, block, false);
       return;
     }
+    if (this.hold) return;
     const reportedAt = this.reportedAt[block]!;
-    if (!this.hold && reportedAt >= 0 && reportedAt > seenBefore) {
+    if (reportedAt >= 0 && reportedAt > seenBefore) {
       // Reported at once, and the reuse may have followed the delete: withdraw it.
       this.counters.cancelledEvictions++;
       this.counters.inferredEvictions--;

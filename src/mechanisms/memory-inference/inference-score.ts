@@ -20,6 +20,10 @@ import { CacheExit, type CacheTruthSink } from '../../model/guest-os/guest-event
 import type { InferenceListener } from './geiger-inference.js';
 
 const PENDING = 1;
+const STATE = 0;
+const AT = 1;
+const FROM = 2;
+const DELAY = 3;
 const MATCHED = 2;
 const DELAY_BINS_PER_DECADE = 10;
 const DELAY_MIN_SECONDS = 1e-6;
@@ -47,13 +51,12 @@ export interface InferenceScoreSummary {
 }
 
 export class InferenceScore implements CacheTruthSink, InferenceListener {
-  /** Per block: state of its last real eviction (0 none or settled, PENDING, MATCHED), its time, page and the page's generation then. */
-  private readonly state: Uint8Array;
-  private readonly evictedAt: Float64Array;
-  private readonly evictedFrom: Int32Array;
-  private readonly generationAt: Uint32Array;
-  /** Per block: the delay its last report was matched with (−1: the report was a false positive). */
-  private readonly matchedDelay: Float64Array;
+  /**
+   * Per block, four numbers: the state of its last real eviction (0 none or settled, PENDING, MATCHED), its time,
+   * the page and that page's generation then (page × 2³² + generation), and the delay its last report was matched
+   * with (−1: the report was a false positive). One array, so that an event on a block touches one cache line.
+   */
+  private readonly blocks: Float64Array;
   /** Per page: how many times it was put to a new use. */
   private readonly generation: Uint32Array;
   private readonly delayHistogram = new Float64Array(DELAY_BINS);
@@ -66,11 +69,8 @@ export class InferenceScore implements CacheTruthSink, InferenceListener {
   private evictedThenFreed = 0;
 
   constructor(pageCount: number, blockCount: number) {
-    this.state = new Uint8Array(blockCount);
-    this.evictedAt = new Float64Array(blockCount);
-    this.evictedFrom = new Int32Array(blockCount);
-    this.generationAt = new Uint32Array(blockCount);
-    this.matchedDelay = new Float64Array(blockCount).fill(-1);
+    this.blocks = new Float64Array(blockCount * 4);
+    for (let block = 0; block < blockCount; block++) this.blocks[block * 4 + DELAY] = -1;
     this.generation = new Uint32Array(pageCount);
   }
 
@@ -80,8 +80,8 @@ export class InferenceScore implements CacheTruthSink, InferenceListener {
     // Read back into the cache: the VMM saw the read, so an eviction still unmatched was missed. A block rewritten
     // in full comes back unseen (until writeback), and its eviction can still be found meanwhile.
     if (!byRead) return;
-    if (this.state[block] === PENDING) this.falseNegatives++;
-    this.state[block] = 0;
+    if (this.blocks[block * 4 + STATE] === PENDING) this.falseNegatives++;
+    this.blocks[block * 4 + STATE] = 0;
   }
 
   reuse(_timeSeconds: number, page: number): void {
@@ -94,16 +94,15 @@ export class InferenceScore implements CacheTruthSink, InferenceListener {
       return;
     }
     this.trueEvictions++;
-    if (this.state[block] === PENDING) this.falseNegatives++;
-    this.state[block] = PENDING;
-    this.evictedAt[block] = timeSeconds;
-    this.evictedFrom[block] = page;
-    this.generationAt[block] = this.generation[page]!;
+    if (this.blocks[block * 4 + STATE] === PENDING) this.falseNegatives++;
+    this.blocks[block * 4 + STATE] = PENDING;
+    this.blocks[block * 4 + AT] = timeSeconds;
+    this.blocks[block * 4 + FROM] = page * 2 ** 32 + this.generation[page]!;
   }
 
   blockFreed(_timeSeconds: number, block: number): void {
-    if (this.state[block] === PENDING) {
-      this.state[block] = 0;
+    if (this.blocks[block * 4 + STATE] === PENDING) {
+      this.blocks[block * 4 + STATE] = 0;
       this.evictedThenFreed++;
     }
   }
@@ -113,31 +112,31 @@ export class InferenceScore implements CacheTruthSink, InferenceListener {
   inferred(): void {}
 
   eviction(timeSeconds: number, _page: number, block: number): void {
-    if (this.state[block] === PENDING) {
-      this.state[block] = MATCHED;
+    if (this.blocks[block * 4 + STATE] === PENDING) {
+      this.blocks[block * 4 + STATE] = MATCHED;
       this.truePositives++;
-      const delay = Math.max(0, timeSeconds - this.evictedAt[block]!);
+      const delay = Math.max(0, timeSeconds - this.blocks[block * 4 + AT]!);
       this.delaySum += delay;
       this.delayHistogram[delayBin(delay)]!++;
-      this.matchedDelay[block] = delay;
+      this.blocks[block * 4 + DELAY] = delay;
     } else {
       this.falsePositives++;
-      this.matchedDelay[block] = -1;
+      this.blocks[block * 4 + DELAY] = -1;
     }
   }
 
   cancelled(_timeSeconds: number, block: number, reported: boolean): void {
     if (!reported) return;
-    const delay = this.matchedDelay[block]!;
-    if (delay >= 0 && this.state[block] === MATCHED) {
+    const delay = this.blocks[block * 4 + DELAY]!;
+    if (delay >= 0 && this.blocks[block * 4 + STATE] === MATCHED) {
       this.truePositives--;
       this.delaySum -= delay;
       this.delayHistogram[delayBin(delay)]!--;
-      this.state[block] = PENDING;
+      this.blocks[block * 4 + STATE] = PENDING;
     } else {
       this.falsePositives--;
     }
-    this.matchedDelay[block] = -1;
+    this.blocks[block * 4 + DELAY] = -1;
   }
 
   insertion(): void {}
@@ -146,9 +145,12 @@ export class InferenceScore implements CacheTruthSink, InferenceListener {
   summary(): InferenceScoreSummary {
     let pendingReused = 0;
     let undetectable = 0;
-    for (let block = 0; block < this.state.length; block++) {
-      if (this.state[block] !== PENDING) continue;
-      if (this.generation[this.evictedFrom[block]!] !== this.generationAt[block]) pendingReused++;
+    const blockCount = this.blocks.length / 4;
+    for (let block = 0; block < blockCount; block++) {
+      if (this.blocks[block * 4 + STATE] !== PENDING) continue;
+      const from = this.blocks[block * 4 + FROM]!;
+      const page = Math.floor(from / 2 ** 32);
+      if (this.generation[page] !== from - page * 2 ** 32) pendingReused++;
       else undetectable++;
     }
     const falseNegatives = this.falseNegatives + pendingReused;

@@ -24,12 +24,20 @@ export interface SamplingEstimatorOptions {
   readonly fastGain: number;
 }
 
+/** How the estimator invalidates a page's mapping (watch) and restores it (unwatch). */
+export interface PageWatch {
+  watch(page: number): void;
+  unwatch(page: number): void;
+}
+
 export const ESX_SAMPLING_DEFAULTS: SamplingEstimatorOptions = { samplePages: 100, periodSeconds: 30, slowGain: 0.1, fastGain: 0.5 };
 
 export class SamplingEstimator {
   readonly options: SamplingEstimatorOptions;
-  /** Non-zero for a sampled page not yet touched this period (the guest reports touches of these only). */
-  readonly watch: Uint8Array;
+  private readonly pages: PageWatch;
+  private readonly pageCount: number;
+  /** Non-zero for a sampled page not yet touched this period. */
+  private readonly pending: Uint8Array;
   private readonly random: RandomStream;
   private readonly sampled: Int32Array;
   private touched = 0;
@@ -38,12 +46,14 @@ export class SamplingEstimator {
   private fast = -1;
   private periods = 0;
 
-  constructor(pageCount: number, random: RandomStream, options: SamplingEstimatorOptions = ESX_SAMPLING_DEFAULTS) {
+  constructor(pageCount: number, random: RandomStream, pages: PageWatch, options: SamplingEstimatorOptions = ESX_SAMPLING_DEFAULTS) {
     if (!(Number.isInteger(options.samplePages) && options.samplePages >= 1 && options.samplePages <= pageCount)) {
       throw new RangeError(`SamplingEstimator: samplePages must be an integer in [1, ${pageCount}], got ${options.samplePages}`);
     }
     this.options = options;
-    this.watch = new Uint8Array(pageCount);
+    this.pages = pages;
+    this.pageCount = pageCount;
+    this.pending = new Uint8Array(pageCount);
     this.random = random;
     this.sampled = new Int32Array(options.samplePages);
     this.periodEnd = options.periodSeconds;
@@ -52,8 +62,8 @@ export class SamplingEstimator {
 
   /** A sampled page was touched (its invalidated mapping faulted). */
   readonly touch = (page: number): void => {
-    if (this.watch[page] !== 0) {
-      this.watch[page] = 0;
+    if (this.pending[page] !== 0) {
+      this.pending[page] = 0;
       this.touched++;
     }
   };
@@ -93,13 +103,19 @@ export class SamplingEstimator {
   }
 
   private sample(): void {
-    for (let i = 0; i < this.sampled.length; i++) this.watch[this.sampled[i]!] = 0;
-    this.touched = 0;
-    const pages = this.watch.length;
     for (let i = 0; i < this.sampled.length; i++) {
-      const page = this.random.nextInt(pages);
+      const page = this.sampled[i]!;
+      if (this.pending[page] !== 0) {
+        this.pending[page] = 0;
+        this.pages.unwatch(page);
+      }
+    }
+    this.touched = 0;
+    for (let i = 0; i < this.sampled.length; i++) {
+      const page = this.random.nextInt(this.pageCount);
       this.sampled[i] = page;
-      this.watch[page] = 1;
+      this.pending[page] = 1;
+      this.pages.watch(page);
     }
   }
 }

@@ -78,6 +78,8 @@ export class FileSystem implements OnDiskLayout {
   private goal: number;
   /** Blocks of each inode's file; null when the inode is free. */
   private readonly files: (Int32Array | null)[];
+  /** First block of each file whose blocks are contiguous, −1 otherwise (saves a lookup per access). */
+  private readonly contiguousStart: Int32Array;
   private readonly freeInodes: Int32Array;
   private freeInodeCount: number;
   /** For each journal block, the home block its descriptor names (−1: descriptor or commit block, or never written). */
@@ -106,6 +108,7 @@ export class FileSystem implements OnDiskLayout {
     this.freeDataBlocks = blockCount - this.dataStart;
     this.goal = this.dataStart;
     this.files = new Array<Int32Array | null>(inodeCount).fill(null);
+    this.contiguousStart = new Int32Array(inodeCount).fill(-1);
     this.freeInodes = new Int32Array(inodeCount);
     for (let i = 0; i < inodeCount; i++) this.freeInodes[i] = inodeCount - 1 - i;
     this.freeInodeCount = inodeCount;
@@ -147,6 +150,7 @@ export class FileSystem implements OnDiskLayout {
     this.goal = block;
     this.freeDataBlocks -= sizeBlocks;
     this.files[inode] = blocks;
+    this.contiguousStart[inode] = blocks[sizeBlocks - 1]! - blocks[0]! === sizeBlocks - 1 ? blocks[0]! : -1;
     return inode;
   }
 
@@ -160,8 +164,15 @@ export class FileSystem implements OnDiskLayout {
     }
     this.freeDataBlocks += blocks.length;
     this.files[inode] = null;
+    this.contiguousStart[inode] = -1;
     this.freeInodes[this.freeInodeCount++] = inode;
     return blocks;
+  }
+
+  /** Block `index` of a file (no bounds check: the caller's index is within the file). */
+  blockOf(inode: number, index: number): number {
+    const start = this.contiguousStart[inode]!;
+    return start >= 0 ? start + index : this.files[inode]![index]!;
   }
 
   /** The blocks of a file (do not modify). */

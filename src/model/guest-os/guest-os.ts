@@ -41,6 +41,7 @@ import { CacheExit, type BlockDevice, type CacheTruthSink, type VmmEventSink } f
 import {
   FLAG_DIRTY,
   FLAG_IN_TRANSACTION,
+  FLAG_METADATA,
   FLAG_NEW_DATA,
   FLAG_READAHEAD_MARK,
   FLAG_REFERENCED,
@@ -180,8 +181,7 @@ export class GuestOs {
   /** Frames of the read request being built (at most one read-ahead window). */
   private readonly runFrames: Int32Array;
   private balloonCount = 0;
-  /** Optional page-access watch (a sampling estimator's marked frames) and its callback. */
-  private touchWatch: Uint8Array | null = null;
+  /** Called on an access to a watched frame (a sampling estimator's invalidated mapping faulting). */
   private onTouch: ((frame: number) => void) | null = null;
 
   constructor(spec: GuestOsSpec, device: BlockDevice, vmm: VmmEventSink, truth: CacheTruthSink) {
@@ -213,7 +213,7 @@ export class GuestOs {
     this.journalData = spec.journalMode === 'journal';
     for (let i = 0; i < spec.kernelReservedPages; i++) {
       const frame = this.frames.popFree();
-      this.frames.use[frame] = FrameUse.kernel;
+      this.frames.setUse(frame, FrameUse.kernel);
     }
     this.journalBufferFrame = spec.kernelReservedPages - 1;
     this.nextWriteback = spec.writebackIntervalSeconds;
@@ -230,10 +230,25 @@ export class GuestOs {
     this.truth = truth;
   }
 
-  /** Watches accesses to frames whose `watch` byte is non-zero (a sampling estimator invalidating mappings). */
-  watchAccesses(watch: Uint8Array, onTouch: (frame: number) => void): void {
-    this.touchWatch = watch;
+  /**
+   * Where accesses to watched frames are reported: the hypervisor invalidated their mappings, so the guest's next
+   * access faults. A reported frame's watch is cleared (the fault re-established the mapping).
+   */
+  onWatchedAccess(onTouch: (frame: number) => void): void {
     this.onTouch = onTouch;
+  }
+
+  /** Watches (or stops watching) accesses to a frame. */
+  watchFrame(frame: number, watched: boolean): void {
+    this.frames.setWatched(frame, watched);
+  }
+
+  /** Reports an access to a frame if it is watched. */
+  private touched(frame: number): void {
+    if (this.onTouch !== null && this.frames.isWatched(frame)) {
+      this.frames.setWatched(frame, false);
+      this.onTouch(frame);
+    }
   }
 
   get anonymousPages(): number {
@@ -271,20 +286,19 @@ export class GuestOs {
   read(inode: number, index: number): boolean {
     const counters = this.counters;
     counters.reads++;
-    const blocks = this.fs.fileBlocks(inode);
-    const block = blocks[index]!;
+    const block = this.fs.blockOf(inode, index);
     const frame = this.blockFrame[block]!;
     const sequential = index === this.lastReadIndex[inode]! + 1;
     this.lastReadIndex[inode] = index;
     if (frame >= 0) {
       counters.readHits++;
       this.markAccessed(frame);
-      const flags = this.frames.flags[frame]!;
+      const flags = this.frames.flagsOf(frame);
       if ((flags & FLAG_READAHEAD_MARK) !== 0) {
-        this.frames.flags[frame] = flags & ~FLAG_READAHEAD_MARK;
+        this.frames.setFlags(frame, flags & ~FLAG_READAHEAD_MARK);
         // Asynchronous read-ahead: the next window, twice as large, with no wait.
         const size = Math.min(this.readaheadSize[inode]! * 2, this.spec.readaheadMaxPages);
-        this.readWindow(inode, blocks, this.readaheadNext[inode]!, size, false);
+        this.readWindow(inode, this.fs.fileBlocks(inode), this.readaheadNext[inode]!, size, false);
       }
       return true;
     }
@@ -295,7 +309,7 @@ export class GuestOs {
     } else if (sequential) {
       size = this.spec.readaheadInitialPages;
     }
-    this.readWindow(inode, blocks, index, size, true);
+    this.readWindow(inode, this.fs.fileBlocks(inode), index, size, true);
     if (size === 1) this.readaheadSize[inode] = 0;
     return false;
   }
@@ -303,13 +317,13 @@ export class GuestOs {
   /** Overwrites block `index` of a file (a full-block write: no read needed). */
   write(inode: number, index: number): void {
     this.counters.writes++;
-    const block = this.fs.fileBlocks(inode)[index]!;
+    const block = this.fs.blockOf(inode, index);
     let frame = this.blockFrame[block]!;
     if (frame >= 0) {
       this.markAccessed(frame);
     } else {
-      frame = this.insertCachePage(block, inode, index, false);
-      this.frames.flags[frame]! |= FLAG_REFERENCED;
+      frame = this.insertCachePage(block, false, false);
+      this.frames.addFlags(frame, FLAG_REFERENCED);
     }
     this.markDirty(frame, false);
     // write(2) updates the file's mtime: its inode block becomes dirty metadata (journaled under ext3).
@@ -336,8 +350,8 @@ export class GuestOs {
         this.dirtyMetadata(bitmap);
         lastBitmap = bitmap;
       }
-      const frame = this.insertCachePage(block, inode, index, false);
-      this.frames.flags[frame]! |= FLAG_REFERENCED;
+      const frame = this.insertCachePage(block, false, false);
+      this.frames.addFlags(frame, FLAG_REFERENCED);
       this.markDirty(frame, true);
     }
     return inode;
@@ -360,7 +374,7 @@ export class GuestOs {
       if (frame < 0) continue;
       frames.remove(frame);
       this.blockFrame[block] = -1;
-      if ((frames.flags[frame]! & FLAG_DIRTY) !== 0) this.dirtyCount--;
+      if ((frames.flagsOf(frame) & FLAG_DIRTY) !== 0) this.dirtyCount--;
       this.counters.drops++;
       this.truth.remove(this.now, frame, block, CacheExit.drop);
       frames.pushFree(frame);
@@ -376,7 +390,7 @@ export class GuestOs {
   allocateAnonymous(pages: number): void {
     for (let i = 0; i < pages; i++) {
       const frame = this.allocateFrame();
-      this.frames.use[frame] = FrameUse.anonymous;
+      this.frames.setUse(frame, FrameUse.anonymous);
       this.truth.reuse(this.now, frame);
       this.vmm.anonymousUse(this.now, frame);
       this.anonymousFrames[this.anonymousCount++] = frame;
@@ -392,7 +406,7 @@ export class GuestOs {
   /** Touches anonymous page number `index` (0 … anonymousPages − 1). */
   touchAnonymous(index: number): void {
     const frame = this.anonymousFrames[index]!;
-    if (this.touchWatch !== null && this.touchWatch[frame] !== 0) this.onTouch!(frame);
+    this.touched(frame);
   }
 
   /**
@@ -406,7 +420,7 @@ export class GuestOs {
     let seconds = 0;
     while (this.balloonCount < target) {
       const frame = this.allocateFrame();
-      this.frames.use[frame] = FrameUse.balloon;
+      this.frames.setUse(frame, FrameUse.balloon);
       this.truth.reuse(this.now, frame);
       this.vmm.balloonInflate(this.now, frame);
       this.balloonFrames[this.balloonCount++] = frame;
@@ -450,7 +464,7 @@ export class GuestOs {
       const slot = this.dirtyHead;
       const frame = this.dirtyFrames[slot]!;
       const time = this.dirtyTimes[slot]!;
-      const live = (frames.flags[frame]! & FLAG_DIRTY) !== 0 && this.dirtySince[frame] === time && (frames.flags[frame]! & FLAG_IN_TRANSACTION) === 0;
+      const live = (frames.flagsOf(frame) & FLAG_DIRTY) !== 0 && this.dirtySince[frame] === time && (frames.flagsOf(frame) & FLAG_IN_TRANSACTION) === 0;
       if (live && time > cutoff && this.dirtyCount <= backgroundLimit) break;
       this.dirtyHead = slot + 1 === this.dirtyFrames.length ? 0 : slot + 1;
       this.dirtyLength--;
@@ -461,11 +475,11 @@ export class GuestOs {
   /** Writes a dirty page to its home block. */
   private writePage(frame: number): void {
     const frames = this.frames;
-    const block = frames.block[frame]!;
+    const block = frames.blockOf(frame);
     this.device.write(this.now, block, 1);
     this.counters.diskWriteBlocks++;
     this.vmm.diskWrite(this.now, block, frame);
-    frames.flags[frame]! &= ~(FLAG_DIRTY | FLAG_NEW_DATA);
+    frames.clearFlags(frame, (FLAG_DIRTY | FLAG_NEW_DATA));
     this.dirtyCount--;
   }
 
@@ -479,7 +493,7 @@ export class GuestOs {
     if (!this.journalData) {
       for (let i = 0; i < this.transactionLength; i++) {
         const frame = this.transaction[i]!;
-        if ((frames.flags[frame]! & (FLAG_NEW_DATA | FLAG_DIRTY)) === (FLAG_NEW_DATA | FLAG_DIRTY)) this.writePage(frame);
+        if ((frames.flagsOf(frame) & (FLAG_NEW_DATA | FLAG_DIRTY)) === (FLAG_NEW_DATA | FLAG_DIRTY)) this.writePage(frame);
       }
     }
     const descriptor = this.fs.nextJournalBlock(JOURNAL_DESCRIPTOR_BLOCK);
@@ -488,13 +502,13 @@ export class GuestOs {
     let logged = 1;
     for (let i = 0; i < this.transactionLength; i++) {
       const frame = this.transaction[i]!;
-      const flags = frames.flags[frame]!;
+      const flags = frames.flagsOf(frame);
       if ((flags & FLAG_IN_TRANSACTION) === 0) continue;
-      const journalBlock = this.fs.nextJournalBlock(frames.block[frame]!);
+      const journalBlock = this.fs.nextJournalBlock(frames.blockOf(frame));
       this.device.write(now, journalBlock, 1);
       vmm.diskWrite(now, journalBlock, frame);
       logged++;
-      frames.flags[frame] = flags & ~FLAG_IN_TRANSACTION;
+      frames.setFlags(frame, flags & ~FLAG_IN_TRANSACTION);
       // The page stays dirty: writeback checkpoints it to its home block later.
       if ((flags & FLAG_DIRTY) !== 0) this.queueDirty(frame);
     }
@@ -531,17 +545,17 @@ export class GuestOs {
         runLength = 0;
       }
       previousBlock = block;
-      const frame = this.insertCachePage(block, inode, index, true);
+      const frame = this.insertCachePage(block, false, true);
       run[runLength++] = frame;
       this.counters.diskReadBlocks++;
       if (index !== start || !synchronous) this.counters.readaheadPages++;
-      else frames.flags[frame]! |= FLAG_REFERENCED;
+      else frames.addFlags(frame, FLAG_REFERENCED);
     }
     if (runLength > 0) seconds += this.issueRead(run, runLength);
     if (end - start > 1) {
       const markIndex = synchronous ? start + 1 : start;
       const markFrame = this.blockFrame[blocks[Math.min(markIndex, end - 1)]!]!;
-      if (markFrame >= 0) frames.flags[markFrame]! |= FLAG_READAHEAD_MARK;
+      if (markFrame >= 0) frames.addFlags(markFrame, FLAG_READAHEAD_MARK);
       this.readaheadNext[inode] = end;
       this.readaheadSize[inode] = end - start;
     }
@@ -551,11 +565,11 @@ export class GuestOs {
   /** Sends one read request for the frames of a run (consecutive blocks); returns its service time. */
   private issueRead(run: Int32Array, length: number): number {
     const frames = this.frames;
-    const seconds = this.device.read(this.now, frames.block[run[0]!]!, length);
+    const seconds = this.device.read(this.now, frames.blockOf(run[0]!), length);
     this.counters.diskReadRequests++;
     for (let i = 0; i < length; i++) {
       const frame = run[i]!;
-      const block = frames.block[frame]!;
+      const block = frames.blockOf(frame);
       this.vmm.diskRead(this.now, block, frame);
       this.truth.insert(this.now, frame, block, true);
     }
@@ -566,18 +580,17 @@ export class GuestOs {
    * Puts a block into a newly allocated frame at the inactive head. `pendingRead`: the caller issues the read and
    * reports the insertion after the VMM has seen it; otherwise (a full-block write) the insertion is recorded now.
    */
-  private insertCachePage(block: number, inode: number, index: number, pendingRead: boolean): number {
+  private insertCachePage(block: number, metadata: boolean, pendingRead: boolean): number {
     const frame = this.allocateFrame();
     const frames = this.frames;
-    frames.use[frame] = FrameUse.file;
-    frames.block[frame] = block;
-    frames.inode[frame] = inode;
-    frames.fileIndex[frame] = index;
+    frames.setUse(frame, FrameUse.file);
+    frames.setBlock(frame, block);
+    if (metadata) frames.addFlags(frame, FLAG_METADATA);
     frames.addHead(LIST_INACTIVE, frame);
     this.blockFrame[block] = frame;
     this.truth.reuse(this.now, frame);
     if (!pendingRead) this.truth.insert(this.now, frame, block, false);
-    if (this.touchWatch !== null && this.touchWatch[frame] !== 0) this.onTouch!(frame);
+    this.touched(frame);
     return frame;
   }
 
@@ -588,9 +601,9 @@ export class GuestOs {
       this.markAccessed(frame);
       return frame;
     }
-    frame = this.insertCachePage(block, -1, -1, true);
+    frame = this.insertCachePage(block, true, true);
     this.counters.diskReadBlocks++;
-    this.frames.flags[frame]! |= FLAG_REFERENCED;
+    this.frames.addFlags(frame, FLAG_REFERENCED);
     this.runFrames[0] = frame;
     const seconds = this.issueRead(this.runFrames, 1);
     if (seconds > 0) this.advance(seconds);
@@ -606,27 +619,27 @@ export class GuestOs {
   /** `mark_page_accessed`, plus the sampling estimator's watch. */
   private markAccessed(frame: number): void {
     const frames = this.frames;
-    const flags = frames.flags[frame]!;
-    if (frames.list[frame] === LIST_INACTIVE && (flags & FLAG_REFERENCED) !== 0) {
-      frames.flags[frame] = flags & ~FLAG_REFERENCED;
+    const flags = frames.flagsOf(frame);
+    if (frames.listOf(frame) === LIST_INACTIVE && (flags & FLAG_REFERENCED) !== 0) {
+      frames.setFlags(frame, flags & ~FLAG_REFERENCED);
       frames.moveToHead(LIST_ACTIVE, frame);
     } else if ((flags & FLAG_REFERENCED) === 0) {
-      frames.flags[frame] = flags | FLAG_REFERENCED;
+      frames.setFlags(frame, flags | FLAG_REFERENCED);
     }
-    if (this.touchWatch !== null && this.touchWatch[frame] !== 0) this.onTouch!(frame);
+    this.touched(frame);
   }
 
   /** Marks a cache page dirty; `newData` says its block was allocated in this transaction. */
   private markDirty(frame: number, newData: boolean): void {
     const frames = this.frames;
-    let flags = frames.flags[frame]!;
-    const metadata = frames.inode[frame]! < 0;
+    let flags = frames.flagsOf(frame);
+    const metadata = (flags & FLAG_METADATA) !== 0;
     const logged = this.journaling && (metadata || this.journalData);
     if ((flags & FLAG_DIRTY) === 0) {
       flags |= FLAG_DIRTY;
       this.dirtyCount++;
       if (!logged) {
-        frames.flags[frame] = flags;
+        frames.setFlags(frame, flags);
         this.queueDirty(frame);
       }
     }
@@ -636,7 +649,7 @@ export class GuestOs {
       if (logged) flags |= FLAG_IN_TRANSACTION;
       this.pushTransaction(frame);
     }
-    frames.flags[frame] = flags;
+    frames.setFlags(frame, flags);
   }
 
   private queueDirty(frame: number): void {
@@ -699,20 +712,20 @@ export class GuestOs {
     while (freed < target && scanned < scanLimit) {
       while (lengths[LIST_ACTIVE]! > lengths[LIST_INACTIVE]!) {
         const demoted = frames.tail(LIST_ACTIVE);
-        frames.flags[demoted]! &= ~FLAG_REFERENCED;
+        frames.clearFlags(demoted, FLAG_REFERENCED);
         frames.moveToHead(LIST_INACTIVE, demoted);
       }
       const frame = frames.tail(LIST_INACTIVE);
       if (frame < 0) break;
       scanned++;
-      const flags = frames.flags[frame]!;
+      const flags = frames.flagsOf(frame);
       if ((flags & FLAG_IN_TRANSACTION) !== 0) {
         frames.moveToHead(LIST_INACTIVE, frame);
         continue;
       }
       if ((flags & FLAG_DIRTY) !== 0) this.writePage(frame);
       frames.remove(frame);
-      const block = frames.block[frame]!;
+      const block = frames.blockOf(frame);
       this.blockFrame[block] = -1;
       this.counters.evictions++;
       this.truth.remove(this.now, frame, block, CacheExit.eviction);

@@ -3,10 +3,12 @@
  * reclaim flags, and the lists replacement works on — Linux 2.6's inactive and active lists of page-cache pages
  * and a free list.
  *
- * Everything is in typed arrays indexed by frame number (a 4 GiB guest has 1 Mi frames: an object per frame would
- * cost more memory than the model and make every list move a pointer chase). The lists are intrusive doubly
- * linked lists over `next`/`previous` arrays, so moving a page is O(1) with no allocation. The free list is a
- * stack: Linux's per-CPU page lists hand out the most recently freed (cache-hot) page first.
+ * Everything is in one typed array, four 32-bit words per frame — next, previous, block, state (flags, list, use) —
+ * indexed by frame number. A 4 GiB guest has 1 Mi frames: an object per frame would cost more memory than the model
+ * and make every list move a pointer chase, and separate arrays per field would cost a cache miss per field on a
+ * random page (the page cache's accesses are random by nature); interleaved, a frame is one cache line. The lists
+ * are intrusive doubly linked lists, so moving a page is O(1) with no allocation. The free list is a stack: Linux's
+ * per-CPU page lists hand out the most recently freed (cache-hot) page first.
  */
 
 /** What a frame is used for. */
@@ -36,20 +38,13 @@ export const FLAG_NEW_DATA = 4;
 export const FLAG_IN_TRANSACTION = 8;
 /** First page of the last read-ahead window: reaching it starts the next window (Linux's PG_readahead). */
 export const FLAG_READAHEAD_MARK = 16;
+/** The page holds a file-system metadata block (bitmap, inode table), journaled in ordered mode. */
+export const FLAG_METADATA = 32;
 
 export class PageFrames {
   readonly frameCount: number;
-  readonly use: Uint8Array;
-  readonly flags: Uint8Array;
-  /** The block a page-cache frame holds, −1 otherwise. */
-  readonly block: Int32Array;
-  /** The inode whose data the frame holds (−1 for metadata blocks and non-cache frames). */
-  readonly inode: Int32Array;
-  /** Index of the block within its file (read-ahead needs it). */
-  readonly fileIndex: Int32Array;
-  readonly list: Uint8Array;
-  private readonly next: Int32Array;
-  private readonly previous: Int32Array;
+  /** Four words per frame: NEXT, PREVIOUS, BLOCK, STATE (flags in bits 0–7, list in 8–9, use in 12–14, watched 16). */
+  private readonly data: Int32Array;
   /** Head (most recent) and tail (oldest) of each list, indexed by list id. */
   private readonly heads = new Int32Array(3).fill(-1);
   private readonly tails = new Int32Array(3).fill(-1);
@@ -60,14 +55,12 @@ export class PageFrames {
   constructor(frameCount: number) {
     if (!(Number.isInteger(frameCount) && frameCount > 0)) throw new RangeError(`PageFrames: frameCount must be a positive integer, got ${frameCount}`);
     this.frameCount = frameCount;
-    this.use = new Uint8Array(frameCount);
-    this.flags = new Uint8Array(frameCount);
-    this.block = new Int32Array(frameCount).fill(-1);
-    this.inode = new Int32Array(frameCount).fill(-1);
-    this.fileIndex = new Int32Array(frameCount).fill(-1);
-    this.list = new Uint8Array(frameCount);
-    this.next = new Int32Array(frameCount).fill(-1);
-    this.previous = new Int32Array(frameCount).fill(-1);
+    this.data = new Int32Array(frameCount * 4);
+    for (let frame = 0; frame < frameCount; frame++) {
+      this.data[frame * 4 + NEXT] = -1;
+      this.data[frame * 4 + PREVIOUS] = -1;
+      this.data[frame * 4 + BLOCK] = -1;
+    }
     this.freeStack = new Int32Array(frameCount);
     // Low frames are handed out first, as a freshly booted guest's allocator would.
     for (let frame = frameCount - 1; frame >= 0; frame--) this.freeStack[this.freeTop++] = frame;
@@ -77,30 +70,65 @@ export class PageFrames {
     return this.freeTop;
   }
 
+  flagsOf(frame: number): number {
+    return this.data[frame * 4 + STATE]! & 0xff;
+  }
+
+  setFlags(frame: number, flags: number): void {
+    const i = frame * 4 + STATE;
+    this.data[i] = (this.data[i]! & ~0xff) | flags;
+  }
+
+  addFlags(frame: number, flags: number): void {
+    this.data[frame * 4 + STATE]! |= flags;
+  }
+
+  clearFlags(frame: number, flags: number): void {
+    this.data[frame * 4 + STATE]! &= ~flags;
+  }
+
+  listOf(frame: number): number {
+    return (this.data[frame * 4 + STATE]! >>> 8) & 3;
+  }
+
+  useOf(frame: number): number {
+    return (this.data[frame * 4 + STATE]! >>> 12) & 7;
+  }
+
+  setUse(frame: number, use: number): void {
+    const i = frame * 4 + STATE;
+    this.data[i] = (this.data[i]! & ~(7 << 12)) | (use << 12);
+  }
+
+  /** The block a page-cache frame holds, −1 otherwise. */
+  blockOf(frame: number): number {
+    return this.data[frame * 4 + BLOCK]!;
+  }
+
+  setBlock(frame: number, block: number): void {
+    this.data[frame * 4 + BLOCK] = block;
+  }
+
   /** Takes the most recently freed frame; −1 if none. The caller sets its use. */
   popFree(): number {
     return this.freeTop === 0 ? -1 : this.freeStack[--this.freeTop]!;
   }
 
-  /** Frees a frame (it must be off every list). */
-  pushFree(frame: number): void {
-    this.use[frame] = FrameUse.free;
-    this.flags[frame] = 0;
-    this.block[frame] = -1;
-    this.inode[frame] = -1;
-    this.fileIndex[frame] = -1;
-    this.freeStack[this.freeTop++] = frame;
+  /** Whether an access to the frame is watched (a sampling estimator invalidated its mapping). */
+  isWatched(frame: number): boolean {
+    return (this.data[frame * 4 + STATE]! & WATCHED) !== 0;
   }
 
-  /** Takes a specific frame off the free stack (O(free frames); only for reserving frames at boot). */
-  reserve(frame: number): void {
-    for (let i = this.freeTop - 1; i >= 0; i--) {
-      if (this.freeStack[i] === frame) {
-        this.freeStack[i] = this.freeStack[--this.freeTop]!;
-        return;
-      }
-    }
-    throw new RangeError(`PageFrames.reserve: frame ${frame} is not free`);
+  setWatched(frame: number, watched: boolean): void {
+    const i = frame * 4 + STATE;
+    this.data[i] = watched ? this.data[i]! | WATCHED : this.data[i]! & ~WATCHED;
+  }
+
+  /** Frees a frame (it must be off every list): use free, no flags, no block; a watch stays. */
+  pushFree(frame: number): void {
+    this.data[frame * 4 + STATE] &= WATCHED;
+    this.data[frame * 4 + BLOCK] = -1;
+    this.freeStack[this.freeTop++] = frame;
   }
 
   head(listId: number): number {
@@ -111,31 +139,35 @@ export class PageFrames {
     return this.tails[listId]!;
   }
 
-  /** Puts a frame at the head (most recent end) of a list. */
+  /** Puts a frame (on no list) at the head (most recent end) of a list. */
   addHead(listId: number, frame: number): void {
+    const data = this.data;
     const head = this.heads[listId]!;
-    this.next[frame] = head;
-    this.previous[frame] = -1;
-    if (head >= 0) this.previous[head] = frame;
+    data[frame * 4 + NEXT] = head;
+    data[frame * 4 + PREVIOUS] = -1;
+    if (head >= 0) data[head * 4 + PREVIOUS] = frame;
     else this.tails[listId] = frame;
     this.heads[listId] = frame;
-    this.list[frame] = listId;
+    const i = frame * 4 + STATE;
+    data[i] = (data[i]! & ~(3 << 8)) | (listId << 8);
     this.listLength[listId]!++;
   }
 
   /** Takes a frame off its list. */
   remove(frame: number): void {
-    const listId = this.list[frame]!;
+    const data = this.data;
+    const state = frame * 4 + STATE;
+    const listId = (data[state]! >>> 8) & 3;
     if (listId === LIST_NONE) return;
-    const next = this.next[frame]!;
-    const previous = this.previous[frame]!;
-    if (previous >= 0) this.next[previous] = next;
+    const next = data[frame * 4 + NEXT]!;
+    const previous = data[frame * 4 + PREVIOUS]!;
+    if (previous >= 0) data[previous * 4 + NEXT] = next;
     else this.heads[listId] = next;
-    if (next >= 0) this.previous[next] = previous;
+    if (next >= 0) data[next * 4 + PREVIOUS] = previous;
     else this.tails[listId] = previous;
-    this.next[frame] = -1;
-    this.previous[frame] = -1;
-    this.list[frame] = LIST_NONE;
+    data[frame * 4 + NEXT] = -1;
+    data[frame * 4 + PREVIOUS] = -1;
+    data[state] = data[state]! & ~(3 << 8);
     this.listLength[listId]!--;
   }
 
@@ -145,3 +177,10 @@ export class PageFrames {
     this.addHead(listId, frame);
   }
 }
+
+const NEXT = 0;
+const PREVIOUS = 1;
+const BLOCK = 2;
+const STATE = 3;
+/** STATE bit: the hypervisor watches accesses to this frame (kept in the frame's own word: no extra memory access). */
+const WATCHED = 1 << 16;
