@@ -14,8 +14,9 @@
  * - `journal`: journal blocks (the region named in the superblock) are not cache contents: writes into the journal
  *   leave ADLs alone; a journal copy of a bitmap block is read for liveness (its home comes from the journal's
  *   descriptor block), and a commit block tells that a transaction is on disk.
- * - `liveness`: the VMM keeps its own copy of the block-allocation bitmap, read from the disk at start and updated
- *   from every bitmap-block write it sees. A reuse of a page whose block is dead is not an eviction: the guest freed
+ * - `liveness`: the VMM keeps its own copy of the block-allocation bitmap, read from the disk at start, updated
+ *   from every bitmap-block write it sees, and marking live any block the guest reads or writes (it does I/O only
+ *   to allocated blocks). A reuse of a page whose block is dead is not an eviction: the guest freed
  *   the page when the file was deleted. The bitmap reaches the disk only at the next journal commit (or writeback
  *   without a journal), so a reuse right after a delete still shows the block live. Geiger therefore holds each
  *   inferred eviction until liveness can speak for it — until a journal commit has shown the block still
@@ -226,6 +227,9 @@ export class GeigerInference implements VmmEventSink {
     this.pageState[(page) * 2] = block;
     this.blockState[(block) * 2] = page;
     this.markUsed(page, 1);
+    // A guest reads and writes only allocated blocks: the I/O proves the block live before the bitmap says so
+    // (a block allocated and evicted within one commit interval would otherwise look dead).
+    if (this.options.liveness) this.live[block >>> 5]! |= 1 << (block & 31);
     const listeners = this.listeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!.insertion(timeSeconds, page, block, byRead);
   }

@@ -112,7 +112,9 @@ export class SamplingEstimator {
     }
     this.touched = 0;
     for (let i = 0; i < this.sampled.length; i++) {
-      const page = this.random.nextInt(this.pageCount);
+      // Distinct pages: a repeat would count once when touched and cap the fraction below 1.
+      let page = this.random.nextInt(this.pageCount);
+      while (this.pending[page] !== 0) page = this.random.nextInt(this.pageCount);
       this.sampled[i] = page;
       this.pending[page] = 1;
       this.pages.watch(page);
