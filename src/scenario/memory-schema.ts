@@ -158,7 +158,8 @@ export const MemoryScenarioSchema = z
       if (s.guest.kernelReservedMiB * 2 >= memoryMiB) ctx.addIssue({ code: 'custom', message: `guest.kernelReservedMiB (${s.guest.kernelReservedMiB}) must be less than half of the VM's ${memoryMiB} MiB`, path: ['vms', i, 'memoryMiB'] });
       const dataMiB = (vm.workload.dataFiles * vm.workload.dataFileBlocks + vm.workload.logBlocks) / 256;
       const churnMiB = Math.max(0, ...vm.workload.phases.filter((p) => p.kind === 'churn').map((p) => ((p.liveFiles + 1) * p.fileBlocks) / 256));
-      if (dataMiB + churnMiB + s.guest.fileSystem.journalMiB + 8 > s.guest.fileSystem.sizeMiB) {
+      const journalMiB = (vm.journalMode ?? s.guest.journalMode) === 'none' ? 0 : s.guest.fileSystem.journalMiB;
+      if (dataMiB + churnMiB + journalMiB + 8 > s.guest.fileSystem.sizeMiB) {
         ctx.addIssue({ code: 'custom', message: `the workload needs about ${Math.ceil(dataMiB + churnMiB)} MiB of files; guest.fileSystem.sizeMiB (${s.guest.fileSystem.sizeMiB}) is too small`, path: ['vms', i, 'workload'] });
       }
       const dataBlocks = vm.workload.dataFiles * vm.workload.dataFileBlocks;

@@ -55,7 +55,7 @@ describe('kind: memory', () => {
     writeYaml(file, scenario);
     const result = await runCli(['validate', file]);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('valid (guest-memory scenario: 2 VMs, 17 runs)');
+    expect(result.stdout).toContain('valid (guest-memory scenario: 2 VMs, 16 runs)');
     const schema = JSON.parse((await runCli(['schema', '--memory'])).stdout);
     expect(schema.properties.kind.const).toBe('memory');
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['guest', 'inference', 'estimators', 'vms', 'storage', 'memoryManager', 'experiments']));

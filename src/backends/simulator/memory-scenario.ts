@@ -135,7 +135,7 @@ export function memoryRunCount(scenario: MemoryScenario): number {
     (e.ablation ? ABLATION_VARIANTS.length - 1 : 0) +
     (e.trueCurve ? e.trueCurve.memoryMiB.length * scenario.vms.length : 0) +
     (e.remoteCache ? e.remoteCache.cacheMiB.length * e.remoteCache.placements.length : 0) +
-    (e.memoryPolicies ? e.memoryPolicies.length : 0)
+    (e.memoryPolicies ? e.memoryPolicies.filter((policy) => policy !== scenario.memoryManager?.policy).length : 0)
   );
 }
 
@@ -200,7 +200,7 @@ export function runMemoryScenario(scenario: MemoryScenario, onRun: (label: strin
         vms: result.vms.map((vm) => ({ name: vm.name, readHits: vm.counters.readHits, reads: vm.counters.reads, finalPages: vm.finalPages, completionSeconds: vm.completionSeconds })),
         steps: result.managerSteps,
       });
-      onRun(`policy ${policy}`);
+      if (result !== main) onRun(`policy ${policy}`);
     }
   }
   return { main, ablation, trueCurves, remoteCache, policies };
