@@ -11,8 +11,8 @@ import type { InferenceScoreSummary } from '../mechanisms/memory-inference/infer
 import type { MemoryScenario } from '../scenario/memory-schema.js';
 import { csvField } from './csv-field.js';
 import { escapeHtml } from './html-escape.js';
-import { embeddedChart, renderPage } from './html.js';
-import { reportSectionProblems, type ChartSpec, type ReportSection } from './report-section.js';
+import { renderDataPage } from './data-page.js';
+import type { ChartSpec, ReportSection } from './report-section.js';
 import { formatDisplayNumber } from './summary-table.js';
 
 const mib = (pages: number): number => pages / PAGES_PER_MIB;
@@ -45,22 +45,29 @@ export function memoryInferenceCsv(result: MemoryScenarioResult): string {
   return csvLines(['variant', 'vm', ...SCORE_COLUMNS], rows.map((row) => [row.variant, row.vm, ...scoreFields(row.score)]));
 }
 
-/** curves.csv: Geiger's estimated curve and the true one, disk reads against memory. */
+/**
+ * curves.csv: Geiger's estimated curve and the true one, disk reads against memory, and the miss ratio (disk reads
+ * over the guest's reads: the guest's count, which the VMM does not know, used here only to show the curve as a
+ * ratio; read-ahead can make it differ from the synchronous-miss ratio).
+ */
 export function memoryCurvesCsv(result: MemoryScenarioResult): string {
   const rows: (string | number)[][] = [];
   for (const vm of result.main.vms) {
-    vm.estimatedCurve.sizesPages.forEach((size, i) => rows.push([vm.name, 'estimated', mib(size), vm.estimatedCurve.diskReads[i]!]));
+    const reads = vm.counters.reads;
+    const ratio = (diskReads: number): number => (reads === 0 ? 0 : diskReads / reads);
+    vm.estimatedCurve.sizesPages.forEach((size, i) => rows.push([vm.name, 'estimated', mib(size), vm.estimatedCurve.diskReads[i]!, ratio(vm.estimatedCurve.diskReads[i]!)]));
     const truth = result.trueCurves.find((t) => t.vm === vm.name);
-    for (const point of truth?.points ?? []) rows.push([vm.name, 'true', mib(point.memoryPages), point.diskReadBlocks]);
+    for (const point of truth?.points ?? []) rows.push([vm.name, 'true', mib(point.memoryPages), point.diskReadBlocks, ratio(point.diskReadBlocks)]);
   }
-  return csvLines(['vm', 'source', 'memory_mib', 'disk_read_blocks'], rows);
+  return csvLines(['vm', 'source', 'memory_mib', 'disk_read_blocks', 'miss_ratio'], rows);
 }
 
-/** remote-cache.csv: one row per cache size and placement. */
+/** remote-cache.csv: one row per cache size and placement; `hit_rate_<vm>` columns give each VM's (workload's) own. */
 export function memoryRemoteCacheCsv(result: MemoryScenarioResult): string {
+  const names = result.main.vms.map((vm) => vm.name);
   return csvLines(
-    ['cache_mib', 'placement', 'hit_rate', 'block_reads', 'cache_hits', 'disk_block_reads', 'background_disk_reads', 'guest_read_hits', 'completion_s'],
-    result.remoteCache.map((r) => [r.cacheMiB, r.placement, r.hitRate, r.blockReads, r.cacheHits, r.diskBlockReads, r.backgroundDiskReads, r.guestReadHits, r.completionSeconds]),
+    ['cache_mib', 'placement', 'hit_rate', 'block_reads', 'cache_hits', 'disk_block_reads', 'background_disk_reads', 'guest_read_hits', 'completion_s', ...names.map((name) => csvField(`hit_rate_${name}`))],
+    result.remoteCache.map((r) => [r.cacheMiB, r.placement, r.hitRate, r.blockReads, r.cacheHits, r.diskBlockReads, r.backgroundDiskReads, r.guestReadHits, r.completionSeconds, ...r.vmHitRates]),
   );
 }
 
@@ -195,6 +202,20 @@ export function renderMemoryReport(scenario: MemoryScenario, result: MemoryScena
           x: sizes,
           series: placements.map((placement) => ({ label: placement, values: sizes.map((size) => 100 * (result.remoteCache.find((r) => r.cacheMiB === size && r.placement === placement)?.hitRate ?? NaN)) })),
         },
+        ...(vms.length > 1
+          ? [
+              {
+                id: 'remote-hit-rate-by-vm',
+                title: 'Server cache hit rate by cache size, each VM (workload)',
+                xLabel: 'Server cache (MiB)',
+                yLabel: 'Hit rate (%)',
+                x: sizes,
+                series: placements.flatMap((placement) =>
+                  vms.map((vm, i) => ({ label: `${vm.name}, ${placement}`, values: sizes.map((size) => 100 * (result.remoteCache.find((r) => r.cacheMiB === size && r.placement === placement)?.vmHitRates[i] ?? NaN)) })),
+                ),
+              },
+            ]
+          : []),
       ],
     });
   }
@@ -221,28 +242,11 @@ export function renderMemoryReport(scenario: MemoryScenario, result: MemoryScena
     sections.push({ id: 'memory-manager', title: 'Memory manager', html: `<p class="description">Each policy shares ${shown(scenario.memoryManager?.hostMemoryMiB ?? 0)} MiB among the VMs, deciding every ${shown(scenario.memoryManager?.epochSeconds ?? 0)} s; static is an equal share.</p>${table}`, charts });
   }
 
-  const problems = reportSectionProblems(sections);
-  if (problems.length > 0) throw new Error(`Invalid memory report sections:\n  ${problems.join('\n  ')}`);
   const facts: [string, string][] = [
     ['VMs', String(vms.length)],
     ['Geiger', `journal ${scenario.inference.journal ? 'on' : 'off'}, liveness ${scenario.inference.liveness ? 'on' : 'off'}, unified ${scenario.inference.unified ? 'on' : 'off'}, ${scenario.inference.report}`],
     ['storage', scenario.storage ? `server cache ${scenario.storage.cacheMiB} MiB, ${scenario.storage.placement}` : 'local disks'],
     ['seed', String(scenario.seed)],
   ];
-  return renderPage({
-    title,
-    facts,
-    sections,
-    data: { title, charts: sections.flatMap((section) => (section.charts ?? []).map((chart) => embeddedChart(section.id, chart))) },
-    extraCss: `
-table.summary td.number, table.summary th.number { text-align: right; white-space: nowrap; }
-table.summary.data { font-size: 13px; }
-table.summary.data td, table.summary.data th { padding: 4px 8px; }
-.table-scroll { overflow-x: auto; margin-bottom: 8px; }
-p.description { margin: -8px 0 16px; }
-`,
-    footer: (uplotVersion) =>
-      `Written by Hyperwatt (<code>hyperwatt run</code>, guest-memory model). Charts drawn with uPlot ${escapeHtml(uplotVersion)} ` +
-      '(MIT licence), embedded in this file with the data; the page loads nothing from the network. Every figure is also in the CSV files next to this page.',
-  });
+  return renderDataPage(title, facts, sections, 'guest-memory model');
 }

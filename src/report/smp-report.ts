@@ -10,8 +10,8 @@ import type { SmpComparisonRow, VcpuExperimentRow } from '../backends/simulator/
 import type { SmpScenario, VcpuExperiment } from '../scenario/smp-schema.js';
 import { csvField } from './csv-field.js';
 import { escapeHtml } from './html-escape.js';
-import { embeddedChart, renderPage } from './html.js';
-import { reportSectionProblems, type ChartSpec, type ReportSection } from './report-section.js';
+import { renderDataPage } from './data-page.js';
+import type { ChartSpec, ReportSection } from './report-section.js';
 import { formatDisplayNumber } from './summary-table.js';
 
 const COUNTER_COLUMNS = [
@@ -181,22 +181,5 @@ export function renderSmpReport(scenario: SmpScenario, rows: readonly SmpCompari
 }
 
 function page(title: string, facts: [string, string][], sections: ReportSection[]): string {
-  const problems = reportSectionProblems(sections);
-  if (problems.length > 0) throw new Error(`Invalid SMP report sections:\n  ${problems.join('\n  ')}`);
-  return renderPage({
-    title,
-    facts,
-    sections,
-    data: { title, charts: sections.flatMap((section) => (section.charts ?? []).map((chart) => embeddedChart(section.id, chart))) },
-    extraCss: `
-table.summary td.number, table.summary th.number { text-align: right; white-space: nowrap; }
-table.summary.data { font-size: 13px; }
-table.summary.data td, table.summary.data th { padding: 4px 8px; }
-.table-scroll { overflow-x: auto; margin-bottom: 8px; }
-p.description { margin: -8px 0 16px; }
-`,
-    footer: (uplotVersion) =>
-      `Written by Hyperwatt (<code>hyperwatt run</code>, double-scheduling model). Charts drawn with uPlot ${escapeHtml(uplotVersion)} ` +
-      '(MIT licence), embedded in this file with the data; the page loads nothing from the network. Every figure is also in the CSV files next to this page.',
-  });
+  return renderDataPage(title, facts, sections, 'double-scheduling model');
 }

@@ -99,6 +99,8 @@ export interface RemoteCacheRow {
   readonly guestReadHits: number;
   /** Simulated time until the last VM finished, s. */
   readonly completionSeconds: number;
+  /** Each VM's server-cache hit rate (its hits over its blocks read from the server), in VM order. */
+  readonly vmHitRates: number[];
 }
 
 export interface PolicyRow {
@@ -182,6 +184,7 @@ export function runMemoryScenario(scenario: MemoryScenario, onRun: (label: strin
           backgroundDiskReads: s.backgroundDiskReads,
           guestReadHits: result.totalReadHits,
           completionSeconds: Math.max(...result.vms.map((vm) => vm.completionSeconds)),
+          vmHitRates: result.vms.map((vm) => (vm.remoteReads === 0 ? 0 : vm.remoteHits / vm.remoteReads)),
         });
         onRun(`remote cache ${cacheMiB} MiB ${placement}`);
       }

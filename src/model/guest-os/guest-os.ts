@@ -342,14 +342,9 @@ export class GuestOs {
     this.readaheadSize[inode] = 0;
     this.dirtyMetadata(this.fs.inodeBlockOf(inode));
     const blocks = this.fs.fileBlocks(inode);
-    let lastBitmap = -1;
+    this.dirtyBitmaps(blocks);
     for (let index = 0; index < blocks.length; index++) {
       const block = blocks[index]!;
-      const bitmap = this.fs.bitmapBlockOf(block);
-      if (bitmap !== lastBitmap) {
-        this.dirtyMetadata(bitmap);
-        lastBitmap = bitmap;
-      }
       const frame = this.insertCachePage(block, false, false);
       this.frames.addFlags(frame, FLAG_REFERENCED);
       this.markDirty(frame, true);
@@ -361,14 +356,9 @@ export class GuestOs {
   deleteFile(inode: number): void {
     const blocks = this.fs.fileBlocks(inode);
     const frames = this.frames;
-    let lastBitmap = -1;
+    this.dirtyBitmaps(blocks);
     for (let index = 0; index < blocks.length; index++) {
       const block = blocks[index]!;
-      const bitmap = this.fs.bitmapBlockOf(block);
-      if (bitmap !== lastBitmap) {
-        this.dirtyMetadata(bitmap);
-        lastBitmap = bitmap;
-      }
       this.truth.blockFreed(this.now, block);
       const frame = this.blockFrame[block]!;
       if (frame < 0) continue;
@@ -382,6 +372,18 @@ export class GuestOs {
     this.dirtyMetadata(this.fs.inodeBlockOf(inode));
     this.fs.deleteFile(inode);
     this.counters.filesDeleted++;
+  }
+
+  /** Dirties the bitmap blocks covering a file's blocks (once each run of blocks under one bitmap block). */
+  private dirtyBitmaps(blocks: Int32Array): void {
+    let lastBitmap = -1;
+    for (let index = 0; index < blocks.length; index++) {
+      const bitmap = this.fs.bitmapBlockOf(blocks[index]!);
+      if (bitmap !== lastBitmap) {
+        this.dirtyMetadata(bitmap);
+        lastBitmap = bitmap;
+      }
+    }
   }
 
   // --- anonymous memory and the balloon ---------------------------------------------------------------------
