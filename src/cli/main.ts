@@ -18,6 +18,7 @@ const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').swee
 const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').migrateCommand>) => (await import('./migrate.js')).migrateCommand(...args);
 const migrateSweepCommand = async (...args: Parameters<typeof import('./migrate-sweep.js').migrateSweepCommand>) =>
   (await import('./migrate-sweep.js')).migrateSweepCommand(...args);
+const guestBuildCommand = async (...args: Parameters<typeof import('./guest.js').guestBuildCommand>) => (await import('./guest.js')).guestBuildCommand(...args);
 const sweepMergeCommand = async (...args: Parameters<typeof import('./sweep.js').sweepMergeCommand>) =>
   (await import('./sweep.js')).sweepMergeCommand(...args);
 
@@ -134,6 +135,15 @@ export function buildProgram(): Command {
     .option('--json', 'print the results as one JSON object on stdout')
     .option('--quiet', 'no progress output')
     .action(migrateSweepCommand);
+  const guest = program.command('guest').description('the test guest of the QEMU backend');
+  guest
+    .command('build')
+    .description('build the tiny test guest from Debian packages (kernel, busybox-static) and cache it')
+    .option('--cache <dir>', 'where built guests are kept (default: $XDG_CACHE_HOME/hyperwatt or ~/.cache/hyperwatt)')
+    .option('--kernel-package <name>', 'the kernel package (default: what linux-image-amd64 depends on)')
+    .option('--force', 'build again even if a cached guest exists')
+    .option('--json', 'print the paths as one JSON object on stdout')
+    .action(guestBuildCommand);
   return program;
 }
 
