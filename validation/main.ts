@@ -13,12 +13,13 @@ import { validateRelocation } from './relocation.js';
 import { validateEnergy } from './energy.js';
 import { validateFlexCore } from './flexcore.js';
 import { validateGeiger } from './geiger.js';
+import { validateReal } from './real.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-const claims: Claim[] = [...validateCloudSim(log), ...validateQemu(log), ...validateSimGrid(log), ...validateRelocation(log), ...validateEnergy(log), ...validateFlexCore(log), ...(await validateGeiger(log))];
+const claims: Claim[] = [...validateCloudSim(log), ...validateQemu(log), ...validateSimGrid(log), ...validateRelocation(log), ...validateEnergy(log), ...validateFlexCore(log), ...(await validateGeiger(log)), ...(await validateReal(log))];
 const out = join(root, 'validation', 'results.json');
 writeFileSync(out, stableJson(claims));
 const failed = claims.filter((c) => !c.pass);

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGuestImage, type GuestImage } from '../../src/backends/qemu/guest-image.js';
-import { QemuVm } from '../../src/backends/qemu/qemu-vm.js';
+import { QemuVm, type VmSpec } from '../../src/backends/qemu/qemu-vm.js';
+import { migrateVm } from '../../src/backends/qemu/vm-migration.js';
+import { cpuSecondsOf, CpuCap, pinThread } from '../../src/backends/qemu/cpu-control.js';
 
 let image: GuestImage;
 let dir: string;
@@ -74,3 +76,71 @@ describe('QemuVm (a real guest under TCG)', () => {
     await expect(QemuVm.start({ name: 'g2', memoryMiB: 128, vcpus: 1, maxVcpus: 1, kernelPath: join(dir, 'nope'), initrdPath: image.initrdPath, runDirectory: dir })).rejects.toThrow(/kernel .*nope not found/);
   });
 });
+
+describe('live migration between two QEMU processes', () => {
+  async function pair(name: string, workload: VmSpec['workload']): Promise<[QemuVm, QemuVm]> {
+    const base = { memoryMiB: 128, vcpus: 1, maxVcpus: 1, kernelPath: image.kernelPath, initrdPath: image.initrdPath, workload, runDirectory: dir };
+    const source = await QemuVm.start({ ...base, name: `${name}-src` });
+    started.push(source);
+    const destination = await QemuVm.start({ ...base, name: `${name}-dst`, incoming: true });
+    started.push(destination);
+    await source.waitForGuest(90_000);
+    return [source, destination];
+  }
+
+  const lastCount = (vm: QemuVm, pattern: RegExp): number => Math.max(-1, ...[...vm.console().matchAll(pattern)].map((m) => Number(m[1])));
+
+  it('pre-copy moves a running guest: it runs on the destination and its counter goes on there', async () => {
+    const [source, destination] = await pair('pre', { kind: 'counter' });
+    const result = await migrateVm(source, destination, { strategy: 'precopy' });
+    expect(result.status, result.errorDescription ?? '').toBe('completed');
+    expect(result.iterations).toBeGreaterThanOrEqual(2);
+    expect(result.transferredBytes).toBeGreaterThan(4 * 2 ** 20);
+    expect(result.downtimeMs).toBeGreaterThan(0);
+    expect(result.totalTimeMs).toBeGreaterThanOrEqual(result.downtimeMs!);
+    expect(await destination.qmp.execute('query-status')).toMatchObject({ running: true });
+    expect((await source.qmp.execute('query-status')).status).toBe('postmigrate');
+    expect((await destination.guestCommand('echo moved')).output).toBe('moved\n');
+    const first = lastCount(destination, /hwload counter (\d+)/g);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(lastCount(destination, /hwload counter (\d+)/g)).toBeGreaterThan(first);
+    await source.stop();
+    await destination.stop();
+  }, 180_000);
+
+  it('post-copy switches a dirtying guest to the destination at once and fetches the rest', async () => {
+    const [source, destination] = await pair('post', { kind: 'dirty', mib: 32 });
+    const result = await migrateVm(source, destination, { strategy: 'postcopy' });
+    expect(result.status, result.errorDescription ?? '').toBe('completed');
+    expect(result.postcopyStartedSeconds).not.toBeNull();
+    expect(await destination.qmp.execute('query-status')).toMatchObject({ running: true });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(lastCount(destination, /hwload dirty (\d+)/g)).toBeGreaterThan(0);
+    await source.stop();
+    await destination.stop();
+  }, 180_000);
+});
+
+describe('CPU control of a QEMU process', () => {
+  it('a guest spinning flat out, capped at 30 % of a core with the cgroup cpu controller, uses about 30 %; pinning its vCPU thread works', async () => {
+    const vm = await QemuVm.start({ name: 'cap', memoryMiB: 128, vcpus: 1, maxVcpus: 1, kernelPath: image.kernelPath, initrdPath: image.initrdPath, workload: { kind: 'spin' }, runDirectory: dir });
+    started.push(vm);
+    await vm.waitForGuest(90_000);
+    const [cpu] = await vm.qmp.execute('query-cpus-fast');
+    pinThread(cpu!['thread-id'], [0]);
+    const cap = CpuCap.apply('cap', vm.pid, 0.3);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500)); // let the cap take hold
+      const before = cpuSecondsOf(vm.pid);
+      const start = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const share = (cpuSecondsOf(vm.pid) - before) / ((performance.now() - start) / 1000);
+      expect(share).toBeGreaterThan(0.25);
+      expect(share).toBeLessThan(0.35);
+    } finally {
+      cap.release();
+      await vm.stop();
+    }
+  }, 120_000);
+});
+
