@@ -6,7 +6,7 @@ export function guestBuildCommand(flags: { cache?: string; kernelPackage?: strin
     cacheDirectory: flags.cache,
     kernelPackage: flags.kernelPackage,
     force: flags.force,
-    log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+    log: flags.json ? undefined : (line) => process.stderr.write(`progress ${line}\n`),
   });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(image)}\n`);

@@ -18,6 +18,7 @@ const sweepCommand = async (...args: Parameters<typeof import('./sweep.js').swee
 const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').migrateCommand>) => (await import('./migrate.js')).migrateCommand(...args);
 const migrateSweepCommand = async (...args: Parameters<typeof import('./migrate-sweep.js').migrateSweepCommand>) =>
   (await import('./migrate-sweep.js')).migrateSweepCommand(...args);
+const compareCommand = async (...args: Parameters<typeof import('./compare.js').compareCommand>) => (await import('./compare.js')).compareCommand(...args);
 const guestBuildCommand = async (...args: Parameters<typeof import('./guest.js').guestBuildCommand>) => (await import('./guest.js')).guestBuildCommand(...args);
 const sweepMergeCommand = async (...args: Parameters<typeof import('./sweep.js').sweepMergeCommand>) =>
   (await import('./sweep.js')).sweepMergeCommand(...args);
@@ -135,6 +136,15 @@ export function buildProgram(): Command {
     .option('--json', 'print the results as one JSON object on stdout')
     .option('--quiet', 'no progress output')
     .action(migrateSweepCommand);
+  program
+    .command('compare')
+    .description('run migration cases on QEMU and in the simulator and report the error of each figure (docs/qemu-backend.md)')
+    .argument('<file>', 'migration-comparison file (kind: migration-compare)')
+    .option('--set <path=value>', 'override a field (repeatable)', collect, [])
+    .option('--out <dir>', 'output directory (default: out/<name>)')
+    .option('--no-out', 'write no files')
+    .option('--json', 'print the results as one JSON object on stdout')
+    .action(compareCommand);
   const guest = program.command('guest').description('the test guest of the QEMU backend');
   guest
     .command('build')
