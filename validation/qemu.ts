@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import type { GuestMemorySpec } from '../src/model/memory/guest-memory.js';
 import { QEMU_DEFAULTS, ZERO_PAGE_WIRE_BYTES, PAGE_HEADER_BYTES, type LiveMigrationParameters, type LiveMigrationResult } from '../src/mechanisms/migration/live-migration.js';
 import { simulateMigration } from '../src/mechanisms/migration/single-migration.js';
+import { dirtierGuestMemory } from '../src/backends/qemu/migration-compare.js';
 import type { Claim } from './cloudsim.js';
 
 const MiB = 1024 * 1024;
@@ -72,20 +73,8 @@ export function testbedBytesPerSecond(reference: QemuReference, c: QemuCase): nu
 }
 
 export function qemuCaseInputs(reference: QemuReference, c: QemuCase): { memory: GuestMemorySpec; parameters: LiveMigrationParameters; bandwidthBytesPerSecond: number } {
-  const memory: GuestMemorySpec = {
-    ramBytes: reference.guest.ram_mib * MiB,
-    pageBytes: reference.guest.page_bytes,
-    usedBytes: idleGuestDataBytes(reference) + c.dirty_mib * MiB,
-    writableBytes: c.dirty_mib * MiB,
-    writeRatePagesPerSecond: c.dirty_rate_pages_per_s,
-    writePattern: { kind: 'sequential' },
-    changedBytesPerWrite: 8,
-    touchRatePagesPerSecond: c.dirty_rate_pages_per_s,
-    touchSequentialProbability: 1,
-    touchHotFraction: 1,
-    touchHotBytes: 0,
-    vcpus: 1,
-  };
+  // 512 MiB, 4 KiB pages (reference.guest): the idle guest's data plus gtool's buffer, written in address order.
+  const memory: GuestMemorySpec = dirtierGuestMemory(reference.guest.ram_mib * MiB, idleGuestDataBytes(reference), c.dirty_mib * MiB, c.dirty_rate_pages_per_s);
   const parameters: LiveMigrationParameters = {
     ...QEMU_DEFAULTS,
     strategy: c.strategy,

@@ -111,23 +111,31 @@ export function idleDataBytes(memoryMiB: number, transferredBytes: number): numb
   return Math.max(0, Math.round(dataPages)) * PAGE_BYTES;
 }
 
-/** The simulator's prediction of a case. */
-export function predictCase(memoryMiB: number, c: ComparisonCase, idleBytes: number, pathBytesPerSecond: number): ComparisonFigures {
-  const dirty = c.workload === 'dirty';
-  const memory: GuestMemorySpec = {
-    ramBytes: memoryMiB * MiB,
+/**
+ * A guest whose only writer is a dirtier writing its buffer in address order (gtool in the reference measurements,
+ * hwload here): `idleBytes` of data plus the buffer, written and read at `ratePagesPerSecond`; 4 KiB pages, one vCPU.
+ */
+export function dirtierGuestMemory(ramBytes: number, idleBytes: number, bufferBytes: number, ratePagesPerSecond: number): GuestMemorySpec {
+  return {
+    ramBytes,
     pageBytes: PAGE_BYTES,
-    usedBytes: Math.min(memoryMiB * MiB, idleBytes + (dirty ? c.dirtyMiB * MiB : 0)),
-    writableBytes: dirty ? c.dirtyMiB * MiB : 0,
-    writeRatePagesPerSecond: dirty ? c.dirtyRatePagesPerSecond : 0,
+    usedBytes: Math.min(ramBytes, idleBytes + bufferBytes),
+    writableBytes: bufferBytes,
+    writeRatePagesPerSecond: ratePagesPerSecond,
     writePattern: { kind: 'sequential' },
     changedBytesPerWrite: 8,
-    touchRatePagesPerSecond: dirty ? c.dirtyRatePagesPerSecond : 0,
+    touchRatePagesPerSecond: ratePagesPerSecond,
     touchSequentialProbability: 1,
     touchHotFraction: 1,
     touchHotBytes: 0,
     vcpus: 1,
   };
+}
+
+/** The simulator's prediction of a case. */
+export function predictCase(memoryMiB: number, c: ComparisonCase, idleBytes: number, pathBytesPerSecond: number): ComparisonFigures {
+  const dirty = c.workload === 'dirty';
+  const memory = dirtierGuestMemory(memoryMiB * MiB, idleBytes, dirty ? c.dirtyMiB * MiB : 0, dirty ? c.dirtyRatePagesPerSecond : 0);
   const parameters: LiveMigrationParameters = {
     ...QEMU_DEFAULTS,
     strategy: c.strategy,
