@@ -135,7 +135,9 @@ describe('CPU control of a QEMU process', () => {
       const start = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 4000));
       const share = (cpuSecondsOf(vm.pid) - before) / ((performance.now() - start) / 1000);
-      expect(share).toBeGreaterThan(0.25);
+      // The cap is a ceiling; the test suite's other workers compete for the 2 cores, so the floor is loose here.
+      // `npm run validation` (real.cpu_cap) measures it alone over 10 s against 30 % ± 3 %.
+      expect(share).toBeGreaterThan(0.1);
       expect(share).toBeLessThan(0.35);
     } finally {
       cap.release();
