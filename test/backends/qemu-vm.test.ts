@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGuestImage, type GuestImage } from '../../src/backends/qemu/guest-image.js';
 import { QemuVm, type VmSpec } from '../../src/backends/qemu/qemu-vm.js';
-import { migrateVm } from '../../src/backends/qemu/vm-migration.js';
+import { migrateVm, postcopyWithLinkCut } from '../../src/backends/qemu/vm-migration.js';
 import { cpuSecondsOf, CpuCap, pinThread } from '../../src/backends/qemu/cpu-control.js';
 
 let image: GuestImage;
@@ -104,6 +104,22 @@ describe('live migration between two QEMU processes', () => {
     const first = lastCount(destination, /hwload counter (\d+)/g);
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(lastCount(destination, /hwload counter (\d+)/g)).toBeGreaterThan(first);
+    await source.stop();
+    await destination.stop();
+  }, 180_000);
+
+  it('post-copy with recovery: the link is cut, both sides pause, the link comes back and the migration completes with the guest alive', async () => {
+    const [source, destination] = await pair('recover', { kind: 'dirty', mib: 32, pagesPerSecond: 2000 });
+    const result = await postcopyWithLinkCut(source, destination, { postcopyBandwidthBytesPerSecond: 8 * 2 ** 20, cutAfterSeconds: 1, downSeconds: 1 });
+    expect(result.paused).toBe(true);
+    expect(result.status).toBe('completed');
+    // The source's statuses in order (setup and postcopy-recover may show between polls): paused, then resumed, then done.
+    const statuses = result.statuses.filter((s) => s !== 'setup' && s !== 'postcopy-recover');
+    expect(statuses).toEqual(['active', 'postcopy-active', 'postcopy-paused', 'postcopy-active', 'completed']);
+    expect(await destination.qmp.execute('query-status')).toMatchObject({ running: true });
+    const first = lastCount(destination, /hwload dirty (\d+)/g);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(lastCount(destination, /hwload dirty (\d+)/g)).toBeGreaterThan(first);
     await source.stop();
     await destination.stop();
   }, 180_000);

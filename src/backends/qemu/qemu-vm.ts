@@ -36,6 +36,23 @@ export interface VmSpec {
   readonly qemuBinary?: string;
 }
 
+/**
+ * QEMU processes started by this Node process and not yet exited. If Node exits without stopping them (a crash, an
+ * uncaught error), they are killed on the way out: no QEMU outlives the program that started it.
+ */
+const LIVE = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackChild(child: ChildProcess): void {
+  LIVE.add(child);
+  child.once('exit', () => LIVE.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const live of LIVE) live.kill('SIGKILL');
+    });
+  }
+}
+
 /** The guest's /init prints this line on the console when it is ready (guest/init.sh). */
 export const GUEST_READY_MARK = 'HYPERWATT-GUEST-READY';
 
@@ -89,6 +106,7 @@ export class QemuVm {
     if (!existsSync(spec.kernelPath)) throw new Error(`${spec.name}: kernel ${spec.kernelPath} not found (run hyperwatt guest build)`);
     mkdirSync(spec.runDirectory, { recursive: true });
     const child = spawn(spec.qemuBinary ?? 'qemu-system-x86_64', QemuVm.commandLine(spec), { stdio: ['ignore', 'ignore', 'pipe'] });
+    trackChild(child);
     let stderr = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
@@ -101,7 +119,7 @@ export class QemuVm {
     let qmp: QmpClient;
     try {
       qmp = await Promise.race([
-        QmpClient.connect(join(spec.runDirectory, `${spec.name}.qmp`), { connectTimeoutMs: 10_000 }),
+        QmpClient.connect(join(spec.runDirectory, `${spec.name}.qmp`), { connectTimeoutMs: 10_000, oob: true }),
         exitPromise.then((code) => {
           throw new Error(`${spec.name}: QEMU exited (${code}) before its QMP socket opened: ${stderr.trim().slice(0, 500)}`);
         }),

@@ -114,6 +114,12 @@ export interface QmpConnectOptions {
   readonly connectTimeoutMs?: number;
   /** Default time allowed for a command's reply, ms. Default 30,000. */
   readonly commandTimeoutMs?: number;
+  /**
+   * Enable out-of-band execution when the server offers it (`exec-oob`): commands that bypass the monitor's queue,
+   * for when QEMU's main loop is stuck — a post-copy destination whose missing pages cannot be fetched answers
+   * `migrate-recover` only this way.
+   */
+  readonly oob?: boolean;
 }
 
 interface Pending {
@@ -148,8 +154,12 @@ export class QmpClient {
   private greetingValue: QmpGreeting | null = null;
   private closedByUs = false;
 
+  private readonly wantOob: boolean;
+  private oobEnabled = false;
+
   private constructor(path: string, options: QmpConnectOptions) {
     this.path = path;
+    this.wantOob = options.oob ?? false;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
   }
@@ -177,7 +187,7 @@ export class QmpClient {
   execute(command: string, args?: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
     const socket = this.socket;
     if (!socket || !this.greetingValue) return Promise.reject(new QmpConnectionError(`QMP ${this.path}: not connected (${command})`));
-    return this.send(socket, command, args, options.timeoutMs ?? this.commandTimeoutMs);
+    return this.send(socket, command, args, options.timeoutMs ?? this.commandTimeoutMs, false);
   }
 
   /** Calls `listener` with every event from now on; returns a function that removes it. */
@@ -241,7 +251,21 @@ export class QmpClient {
     }
     const greeting = await this.readGreeting(Math.max(1000, deadline - Date.now()));
     this.greetingValue = greeting;
-    await this.send(this.socket!, 'qmp_capabilities', undefined, this.commandTimeoutMs);
+    this.oobEnabled = this.wantOob && greeting.capabilities.includes('oob');
+    await this.send(this.socket!, 'qmp_capabilities', this.oobEnabled ? { enable: ['oob'] } : undefined, this.commandTimeoutMs, false);
+  }
+
+  /** Whether out-of-band execution was negotiated. */
+  get outOfBand(): boolean {
+    return this.oobEnabled;
+  }
+
+  /** Runs a command out of band (`exec-oob`; only commands QEMU allows out of band, such as `migrate-recover`). */
+  executeOob(command: string, args?: Record<string, unknown>, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    const socket = this.socket;
+    if (!socket || !this.greetingValue) return Promise.reject(new QmpConnectionError(`QMP ${this.path}: not connected (${command})`));
+    if (!this.oobEnabled) return Promise.reject(new QmpConnectionError(`QMP ${this.path}: out-of-band execution not negotiated (${command})`));
+    return this.send(socket, command, args, options.timeoutMs ?? this.commandTimeoutMs, true);
   }
 
   private attach(socket: Socket): void {
@@ -280,9 +304,9 @@ export class QmpClient {
     });
   }
 
-  private send(socket: Socket, command: string, args: unknown, timeoutMs: number): Promise<unknown> {
+  private send(socket: Socket, command: string, args: unknown, timeoutMs: number, outOfBand: boolean): Promise<unknown> {
     const id = `hw-${this.nextId++}`;
-    const message: Record<string, unknown> = { execute: command, id };
+    const message: Record<string, unknown> = outOfBand ? { 'exec-oob': command, id } : { execute: command, id };
     if (args !== undefined) message.arguments = args;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

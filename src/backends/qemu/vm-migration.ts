@@ -133,3 +133,82 @@ export async function migrateVm(source: QemuVm, destination: QemuVm, options: Re
     progress,
   };
 }
+
+export interface LinkCutOptions {
+  /** QEMU's `max-postcopy-bandwidth`, bytes/s: slow enough that the cut falls inside the post-copy phase. */
+  readonly postcopyBandwidthBytesPerSecond: number;
+  /** Seconds of post-copy before the link is cut. */
+  readonly cutAfterSeconds: number;
+  /** Seconds the link stays down. */
+  readonly downSeconds: number;
+  readonly timeoutMs?: number;
+}
+
+export interface LinkCutResult {
+  /** The source's final status (`completed` when recovery worked). */
+  readonly status: string;
+  /** Whether the source went to `postcopy-paused` when the link broke. */
+  readonly paused: boolean;
+  /** Seconds after `migrate` when the link was cut, and when the recovery stream was started. */
+  readonly cutAtSeconds: number;
+  readonly recoveredAtSeconds: number;
+  readonly totalSeconds: number;
+  /** Every distinct status the source went through, in order. */
+  readonly statuses: string[];
+}
+
+/**
+ * Post-copy with recovery through a link failure (QEMU's postcopy recovery, since 3.0): post-copy starts over a
+ * cuttable link, the link is cut (both sides pause: the destination's missing pages cannot be fetched), stays down,
+ * then the destination listens again (`migrate-recover`, sent out of band: the destination's main loop may be blocked on
+ * a missing page) and the source resumes (`migrate` with `resume`). Only the source is polled meanwhile.
+ */
+export async function postcopyWithLinkCut(source: QemuVm, destination: QemuVm, options: LinkCutOptions): Promise<LinkCutResult> {
+  const { MigrationLink } = await import('./migration-link.js');
+  const capabilities = [{ capability: 'postcopy-ram', state: true }];
+  await destination.qmp.execute('migrate-set-capabilities', { capabilities });
+  await source.qmp.execute('migrate-set-capabilities', { capabilities });
+  await source.qmp.execute('migrate-set-parameters', { 'max-postcopy-bandwidth': Math.round(options.postcopyBandwidthBytesPerSecond) });
+  const destinationPort = await freeTcpPort();
+  await destination.qmp.execute('migrate-incoming', { uri: `tcp:127.0.0.1:${destinationPort}` });
+  const link = await MigrationLink.open(destinationPort);
+  const statuses: string[] = [];
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const status = async (vm: QemuVm): Promise<string> => {
+    const value = (await vm.qmp.execute('query-migrate')).status ?? 'none';
+    if (vm === source && statuses[statuses.length - 1] !== value) statuses.push(value);
+    return value;
+  };
+  const until = async (vm: QemuVm, done: (s: string) => boolean, what: string): Promise<string> => {
+    for (;;) {
+      const s = await status(vm);
+      if (done(s)) return s;
+      if (elapsed() * 1000 > timeoutMs) throw new Error(`post-copy recovery: ${what} not reached within ${timeoutMs} ms (status ${s})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  try {
+    await source.qmp.execute('migrate', { uri: `tcp:127.0.0.1:${link.port}` });
+    await until(source, (s) => s === 'active' || FINAL.has(s), 'active');
+    await source.qmp.execute('migrate-start-postcopy');
+    await until(source, (s) => s === 'postcopy-active' || FINAL.has(s), 'postcopy-active');
+    const postcopyAt = elapsed();
+    while (elapsed() < postcopyAt + options.cutAfterSeconds) await new Promise((resolve) => setTimeout(resolve, 50));
+    const cutAtSeconds = elapsed();
+    link.cut();
+    const afterCut = await until(source, (s) => s === 'postcopy-paused' || FINAL.has(s), 'postcopy-paused');
+    const paused = afterCut === 'postcopy-paused';
+    await new Promise((resolve) => setTimeout(resolve, options.downSeconds * 1000));
+    const recoveryPort = await freeTcpPort();
+    // Out of band: the paused destination's main loop may be stuck on a page it cannot fetch.
+    await destination.qmp.executeOob('migrate-recover', { uri: `tcp:127.0.0.1:${recoveryPort}` });
+    const recoveredAtSeconds = elapsed();
+    await source.qmp.execute('migrate', { uri: `tcp:127.0.0.1:${recoveryPort}`, resume: true });
+    const final = await until(source, (s) => FINAL.has(s), 'the end of the migration');
+    return { status: final, paused, cutAtSeconds, recoveredAtSeconds, totalSeconds: elapsed(), statuses };
+  } finally {
+    await link.close();
+  }
+}
