@@ -12,6 +12,7 @@ import { buildGuestImage, type GuestImage } from '../../src/backends/qemu/guest-
 import { QemuVm, type VmSpec } from '../../src/backends/qemu/qemu-vm.js';
 import { migrateVm, postcopyWithLinkCut } from '../../src/backends/qemu/vm-migration.js';
 import { cpuSecondsOf, CpuCap, pinThread } from '../../src/backends/qemu/cpu-control.js';
+import { VcpuHotplug } from '../../src/backends/qemu/vcpu-hotplug.js';
 
 let image: GuestImage;
 let dir: string;
@@ -159,6 +160,25 @@ describe('CPU control of a QEMU process', () => {
       cap.release();
       await vm.stop();
     }
+  }, 120_000);
+});
+
+describe('vCPU hot-plug', () => {
+  it('plugs a vCPU into a free slot and onlines it, unplugs it, and never plugs a used slot again', async () => {
+    const vm = await QemuVm.start({ name: 'hot', memoryMiB: 128, vcpus: 1, maxVcpus: 2, kernelPath: image.kernelPath, initrdPath: image.initrdPath, runDirectory: dir });
+    started.push(vm);
+    await vm.waitForGuest(90_000);
+    const hotplug = await VcpuHotplug.attach(vm);
+    const id = await hotplug.plug();
+    expect(await hotplug.vcpuCount()).toBe(2);
+    expect(await hotplug.onlineList()).toBe('0-1');
+    await hotplug.unplug(id);
+    expect(await hotplug.vcpuCount()).toBe(1);
+    expect(await hotplug.onlineList()).toBe('0');
+    // The only other slot was used: plugging again would crash QEMU 7.2, so it is refused.
+    await expect(hotplug.plug()).rejects.toThrow(/no never-used vCPU slot left/);
+    expect(await vm.qmp.execute('query-status')).toMatchObject({ running: true });
+    await vm.stop();
   }, 120_000);
 });
 
