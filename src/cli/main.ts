@@ -19,6 +19,7 @@ const migrateCommand = async (...args: Parameters<typeof import('./migrate.js').
 const migrateSweepCommand = async (...args: Parameters<typeof import('./migrate-sweep.js').migrateSweepCommand>) =>
   (await import('./migrate-sweep.js')).migrateSweepCommand(...args);
 const compareCommand = async (...args: Parameters<typeof import('./compare.js').compareCommand>) => (await import('./compare.js')).compareCommand(...args);
+const agentCommand = async (...args: Parameters<typeof import('./agent.js').agentCommand>) => (await import('./agent.js')).agentCommand(...args);
 const guestBuildCommand = async (...args: Parameters<typeof import('./guest.js').guestBuildCommand>) => (await import('./guest.js')).guestBuildCommand(...args);
 const sweepMergeCommand = async (...args: Parameters<typeof import('./sweep.js').sweepMergeCommand>) =>
   (await import('./sweep.js')).sweepMergeCommand(...args);
@@ -145,6 +146,16 @@ export function buildProgram(): Command {
     .option('--no-out', 'write no files')
     .option('--json', 'print the results as one JSON object on stdout')
     .action(compareCommand);
+  program
+    .command('agent')
+    .description('run the node agent: QEMU VMs on this host behind an HTTP API with a bearer token, and Prometheus metrics (docs/qemu-backend.md)')
+    .option('--port <n>', 'port to listen on', integer, 7420)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'the store and the VMs\' run directories', 'hyperwatt-agent')
+    .option('--token-file <file>', 'file holding the bearer token (default: $HYPERWATT_AGENT_TOKEN)')
+    .option('--power <name>', "the host's power model, from the catalogue, for per-VM energy", 'hp-proliant-ml110-g5')
+    .option('--cores <n>', "the host's cores (default: this machine's)", integer)
+    .action(agentCommand);
   const guest = program.command('guest').description('the test guest of the QEMU backend');
   guest
     .command('build')

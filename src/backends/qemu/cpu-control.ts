@@ -38,6 +38,8 @@ export function cgroupCpuAvailable(): boolean {
 /** A CPU cap on a process (all its threads), until released. */
 export class CpuCap {
   readonly path: string;
+  /** The cap now, cores. */
+  cores = 0;
   private released = false;
 
   private constructor(path: string) {
@@ -60,8 +62,20 @@ export class CpuCap {
     return cap;
   }
 
+  /** The cap left on a process by an earlier owner (a restarted agent), if any. */
+  static find(name: string, pid: number): CpuCap | null {
+    const path = join(CPU_CONTROLLER, 'hyperwatt', `${name}-${pid}`);
+    if (!existsSync(join(path, 'cpu.cfs_quota_us'))) return null;
+    const cap = new CpuCap(path);
+    const quota = Number(readFileSync(join(path, 'cpu.cfs_quota_us'), 'utf8'));
+    const period = Number(readFileSync(join(path, 'cpu.cfs_period_us'), 'utf8'));
+    cap.cores = quota > 0 && period > 0 ? quota / period : 0;
+    return cap;
+  }
+
   /** Changes the cap. */
   set(cores: number, periodMicroseconds = 100_000): void {
+    this.cores = cores;
     writeFileSync(join(this.path, 'cpu.cfs_period_us'), String(Math.round(periodMicroseconds)));
     writeFileSync(join(this.path, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(cores * periodMicroseconds))));
   }

@@ -10,7 +10,7 @@
  * with a working KVM passes `accel: 'kvm'`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { QmpClient } from './qmp-client.js';
@@ -34,6 +34,11 @@ export interface VmSpec {
   readonly runDirectory: string;
   /** The QEMU binary (default `qemu-system-x86_64` on the PATH). */
   readonly qemuBinary?: string;
+  /**
+   * Let QEMU outlive this process (a node agent's VMs survive an agent restart, which reattaches with `attach`): its
+   * own process group, stderr to `<name>.stderr.log`, and not killed when Node exits.
+   */
+  readonly detached?: boolean;
 }
 
 /**
@@ -58,7 +63,9 @@ export const GUEST_READY_MARK = 'HYPERWATT-GUEST-READY';
 
 export class QemuVm {
   readonly spec: VmSpec;
-  readonly process: ChildProcess;
+  /** The QEMU process we started (null for one we reattached to: see `attach`). */
+  readonly process: ChildProcess | null;
+  readonly pid: number;
   readonly qmp: QmpClient;
   readonly consoleLogPath: string;
   readonly agentSocketPath: string;
@@ -66,9 +73,10 @@ export class QemuVm {
   private readonly exitPromise: Promise<number | null>;
   private stderr = '';
 
-  private constructor(spec: VmSpec, child: ChildProcess, qmp: QmpClient, exitPromise: Promise<number | null>) {
+  private constructor(spec: VmSpec, child: ChildProcess | null, pid: number, qmp: QmpClient, exitPromise: Promise<number | null>) {
     this.spec = spec;
     this.process = child;
+    this.pid = pid;
     this.qmp = qmp;
     this.consoleLogPath = join(spec.runDirectory, `${spec.name}.console.log`);
     this.agentSocketPath = join(spec.runDirectory, `${spec.name}.agent`);
@@ -105,13 +113,21 @@ export class QemuVm {
   static async start(spec: VmSpec): Promise<QemuVm> {
     if (!existsSync(spec.kernelPath)) throw new Error(`${spec.name}: kernel ${spec.kernelPath} not found (run hyperwatt guest build)`);
     mkdirSync(spec.runDirectory, { recursive: true });
-    const child = spawn(spec.qemuBinary ?? 'qemu-system-x86_64', QemuVm.commandLine(spec), { stdio: ['ignore', 'ignore', 'pipe'] });
-    trackChild(child);
     let stderr = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      stderr += chunk;
-    });
+    let child: ChildProcess;
+    if (spec.detached) {
+      const stderrFile = openSync(join(spec.runDirectory, `${spec.name}.stderr.log`), 'a');
+      child = spawn(spec.qemuBinary ?? 'qemu-system-x86_64', QemuVm.commandLine(spec), { stdio: ['ignore', 'ignore', stderrFile], detached: true });
+      closeSync(stderrFile);
+      child.unref();
+    } else {
+      child = spawn(spec.qemuBinary ?? 'qemu-system-x86_64', QemuVm.commandLine(spec), { stdio: ['ignore', 'ignore', 'pipe'] });
+      trackChild(child);
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+    }
     const exitPromise = new Promise<number | null>((resolve) => {
       child.once('exit', (code) => resolve(code));
       child.once('error', () => resolve(null));
@@ -129,7 +145,7 @@ export class QemuVm {
       await exitPromise;
       throw error;
     }
-    const vm = new QemuVm(spec, child, qmp, exitPromise);
+    const vm = new QemuVm(spec, child, child.pid!, qmp, exitPromise);
     vm.stderr = stderr;
     void exitPromise.then(() => {
       vm.exited = true;
@@ -137,8 +153,27 @@ export class QemuVm {
     return vm;
   }
 
-  get pid(): number {
-    return this.process.pid!;
+  /**
+   * Reattaches to a QEMU process started earlier (by an agent that has since restarted): connects to its QMP socket
+   * and watches its PID. Fails if the process is gone or its QMP socket does not answer.
+   */
+  static async attach(spec: VmSpec, pid: number): Promise<QemuVm> {
+    if (!processAlive(pid)) throw new Error(`${spec.name}: QEMU process ${pid} is gone`);
+    const qmp = await QmpClient.connect(join(spec.runDirectory, `${spec.name}.qmp`), { connectTimeoutMs: 5000, oob: true });
+    const exitPromise = new Promise<number | null>((resolve) => {
+      const timer = setInterval(() => {
+        if (!processAlive(pid)) {
+          clearInterval(timer);
+          resolve(null);
+        }
+      }, 200);
+      timer.unref();
+    });
+    const vm = new QemuVm(spec, null, pid, qmp, exitPromise);
+    void exitPromise.then(() => {
+      vm.exited = true;
+    });
+    return vm;
   }
 
   get running(): boolean {
@@ -198,11 +233,23 @@ export class QemuVm {
       await this.qmp.execute('quit', undefined, { timeoutMs: graceMs }).catch(() => {});
       const exited = await Promise.race([this.exitPromise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs))]);
       if (!exited) {
-        this.process.kill('SIGKILL');
+        if (this.process) this.process.kill('SIGKILL');
+        else process.kill(this.pid, 'SIGKILL');
         await this.exitPromise;
       }
     }
     this.qmp.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie (exited, not yet reaped by its parent) still answers signal 0: look at its state.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 
