@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGuestImage, type GuestImage } from '../../src/backends/qemu/guest-image.js';
 import { NodeAgent } from '../../src/backends/qemu/node-agent.js';
+import { processAlive } from '../../src/backends/qemu/qemu-vm.js';
 import { linearPowerModel } from '../../src/model/power-model.js';
 
 let image: GuestImage;
@@ -28,15 +29,6 @@ afterAll(async () => {
 });
 
 const options = () => ({ dataDirectory: dir, token: TOKEN, image, power: linearPowerModel('test', 100, 200), cores: 2, sampleSeconds: 0.5 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('NodeAgent', () => {
   it('serves VMs behind a bearer token, reports metrics, and reattaches after a restart', async () => {
@@ -86,7 +78,7 @@ describe('NodeAgent', () => {
 
     // Restart the agent: the VM keeps running and the new agent reattaches to it.
     await agent.close();
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     ({ agent, url } = await NodeAgent.start(options(), { port: 0 }));
     agents.push(agent);
     expect(agent.vmNames).toEqual(['web']);
@@ -96,7 +88,7 @@ describe('NodeAgent', () => {
 
     expect((await call('/vms/web', { method: 'DELETE' })).status).toBe(204);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(agent.vmNames).toEqual([]);
   }, 180_000);
 });

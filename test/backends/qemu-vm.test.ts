@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGuestImage, type GuestImage } from '../../src/backends/qemu/guest-image.js';
-import { QemuVm, type VmSpec } from '../../src/backends/qemu/qemu-vm.js';
+import { processAlive, QemuVm, type VmSpec } from '../../src/backends/qemu/qemu-vm.js';
 import { migrateVm, postcopyWithLinkCut } from '../../src/backends/qemu/vm-migration.js';
 import { cpuSecondsOf, CpuCap, pinThread } from '../../src/backends/qemu/cpu-control.js';
 import { VcpuHotplug } from '../../src/backends/qemu/vcpu-hotplug.js';
@@ -27,15 +27,6 @@ afterAll(async () => {
   for (const vm of started) await vm.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('QemuVm (a real guest under TCG)', () => {
   it('boots, answers over QMP and the agent, balloons, offlines and onlines a vCPU, and stops', async () => {
@@ -70,7 +61,7 @@ describe('QemuVm (a real guest under TCG)', () => {
     const pid = vm.pid;
     await vm.stop();
     expect(vm.running).toBe(false);
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   }, 180_000);
 
   it('a missing kernel is a clear error and starts nothing', async () => {

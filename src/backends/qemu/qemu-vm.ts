@@ -242,7 +242,8 @@ export class QemuVm {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process runs (not gone, not a zombie). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     // A zombie (exited, not yet reaped by its parent) still answers signal 0: look at its state.
