@@ -92,3 +92,55 @@ describe('NodeAgent', () => {
     expect(agent.vmNames).toEqual([]);
   }, 180_000);
 });
+
+describe('migration between two agents', () => {
+  it('moves a VM from one agent to another; a destination killed during pre-copy leaves it on the source; an unreachable agent is a clear error', async () => {
+    const a = await NodeAgent.start({ ...options(), dataDirectory: join(dir, 'a') }, { port: 0 });
+    const b = await NodeAgent.start({ ...options(), dataDirectory: join(dir, 'b') }, { port: 0 });
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const call = async (url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> => {
+        const response = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
+        const text = await response.text();
+        return { status: response.status, body: text ? JSON.parse(text) : null };
+      };
+      const post = (url: string, path: string, value: unknown) => call(url, path, { method: 'POST', body: JSON.stringify(value) });
+      const to = { url: b.url, token: TOKEN };
+
+      expect((await post(a.url, '/vms', { name: 'mover', memoryMiB: 128, vcpus: 1, workload: { kind: 'counter' } })).status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 4000)); // let it boot
+      const moved = await post(a.url, '/vms/mover/migrate', { destination: to, strategy: 'precopy' });
+      expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+      expect(moved.body.status).toBe('completed');
+      expect(a.agent.vmNames).toEqual([]);
+      expect(b.agent.vmNames).toEqual(['mover']);
+      expect((await call(b.url, '/vms/mover')).body).toMatchObject({ running: true, status: 'running' });
+
+      expect((await post(a.url, '/vms', { name: 'slow', memoryMiB: 128, vcpus: 1, workload: { kind: 'dirty', mib: 32, pagesPerSecond: 2000 } })).status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const migrating = post(a.url, '/vms/slow/migrate', { destination: to, strategy: 'precopy', maxBandwidthMiBps: 4 });
+      // Kill the destination's QEMU in the middle of pre-copy.
+      let destinationPid = 0;
+      for (let i = 0; i < 50 && !destinationPid; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        destinationPid = (await call(b.url, '/vms/slow')).body?.pid ?? 0;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      process.kill(destinationPid, 'SIGKILL');
+      const failed = await migrating;
+      expect(failed.status).toBe(502);
+      expect(failed.body.error).toMatch(/^migration (failed|cancelled)/);
+      expect(failed.body.sourceStatus).toBe('running');
+      expect(a.agent.vmNames).toEqual(['slow']);
+      expect((await call(a.url, '/vms/slow')).body).toMatchObject({ running: true, status: 'running' });
+
+      const unreachable = await post(a.url, '/vms/slow/migrate', { destination: { url: 'http://127.0.0.1:1', token: TOKEN }, strategy: 'precopy' });
+      expect(unreachable.status).toBe(502);
+      expect(unreachable.body.error).toMatch(/destination agent http:\/\/127.0.0.1:1 is unreachable/);
+    } finally {
+      await a.agent.shutdown();
+      await b.agent.shutdown();
+    }
+  }, 240_000);
+});
+

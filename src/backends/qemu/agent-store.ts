@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import type { VmSpec } from './qemu-vm.js';
 
-export type StoredVmState = 'running' | 'stopped' | 'lost';
+export type StoredVmState = 'running' | 'stopped' | 'lost' | 'migrated';
 
 export interface StoredVm {
   readonly name: string;

@@ -11,6 +11,9 @@
  * - `GET /vms`, `POST /vms` (a VM spec), `GET /vms/{name}`, `DELETE /vms/{name}`;
  * - `POST /vms/{name}/balloon` `{targetMiB}`, `POST /vms/{name}/cpu-cap` `{cores}` (null removes the cap),
  *   `POST /vms/{name}/online-vcpus` `{count}` (guest offlining and onlining);
+ * - `POST /vms/{name}/migrate` `{destination: {url, token}, strategy, …limits}`: live migration to another agent,
+ *   which `POST /incoming` `{vm, postcopy}` prepares (a VM waiting for the stream); on success the source VM is gone,
+ *   on failure the destination's is removed and the source's keeps running (pre-copy);
  * - `GET /metrics` (Prometheus text format), `GET /openapi.json`.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -23,6 +26,7 @@ import { AgentStore } from './agent-store.js';
 import { cpuSecondsOf, CpuCap, threadsOf } from './cpu-control.js';
 import type { GuestImage } from './guest-image.js';
 import { QemuVm, type VmSpec } from './qemu-vm.js';
+import { migrateFromSource, prepareIncoming } from './vm-migration.js';
 import { VmEnergyMeter, type IdleRule } from './vm-energy.js';
 
 export interface NodeAgentOptions {
@@ -52,6 +56,16 @@ const VmRequestSchema = z.strictObject({
 });
 
 const BalloonSchema = z.strictObject({ targetMiB: z.number().int().min(16) });
+const IncomingSchema = z.strictObject({ vm: VmRequestSchema, postcopy: z.boolean() });
+const MigrateSchema = z.strictObject({
+  destination: z.strictObject({ url: z.string().url(), token: z.string().min(1) }),
+  strategy: z.enum(['precopy', 'postcopy', 'hybrid']),
+  maxBandwidthMiBps: z.number().positive().optional(),
+  downtimeLimitMs: z.number().positive().optional(),
+  switchAfterSeconds: z.number().nonnegative().optional(),
+  autoConverge: z.boolean().optional(),
+  timeoutSeconds: z.number().positive().max(3600).optional(),
+});
 const CapSchema = z.strictObject({ cores: z.number().positive().max(1024).nullable() });
 const OnlineSchema = z.strictObject({ count: z.number().int().min(1) });
 
@@ -138,7 +152,7 @@ export class NodeAgent {
     return (this.vms.get(name)?.energyOffset ?? 0) + this.meter.energyJoules(name);
   }
 
-  private async startVm(request: z.infer<typeof VmRequestSchema>): Promise<QemuVm> {
+  private async startVm(request: z.infer<typeof VmRequestSchema>, incoming = false): Promise<QemuVm> {
     const spec: VmSpec = {
       name: request.name,
       memoryMiB: request.memoryMiB,
@@ -150,6 +164,7 @@ export class NodeAgent {
       balloon: request.balloon ?? true,
       runDirectory: join(this.options.dataDirectory, 'vms', request.name),
       detached: true,
+      incoming,
     };
     const vm = await QemuVm.start(spec);
     this.vms.set(spec.name, { vm, cap: null, energyOffset: 0 });
@@ -221,6 +236,7 @@ export class NodeAgent {
   }
 
   private async serve(port: number, host: string): Promise<string> {
+    // The address migration streams come in on (the agent's own).
     const app = Fastify({ logger: false });
     this.server = app;
     const expected = Buffer.from(`Bearer ${this.options.token}`);
@@ -299,6 +315,61 @@ export class NodeAgent {
       }
       return { name: vm.vm.spec.name, online: (await vm.vm.guestCommand('cat /sys/devices/system/cpu/online')).output.trim() };
     });
+    app.post('/incoming', async (request, reply) => {
+      const wanted = body(IncomingSchema, request, reply);
+      if (!wanted) return reply;
+      if (this.vms.has(wanted.vm.name)) return reply.code(409).send({ error: `a VM '${wanted.vm.name}' already runs on this agent` });
+      let vm: QemuVm;
+      try {
+        vm = await this.startVm(wanted.vm, true);
+      } catch (error) {
+        return reply.code(500).send({ error: `QEMU did not start: ${(error as Error).message}` });
+      }
+      const port = await prepareIncoming(vm, wanted.postcopy, host);
+      return reply.code(201).send({ name: wanted.vm.name, address: host, port });
+    });
+    app.post('/vms/:name/migrate', async (request, reply) => {
+      const source = managed(request, reply);
+      const wanted = source && body(MigrateSchema, request, reply);
+      if (!source || !wanted) return reply;
+      const spec = source.vm.spec;
+      const destination = wanted.destination.url.replace(/\/$/, '');
+      const headers = { authorization: `Bearer ${wanted.destination.token}`, 'content-type': 'application/json' };
+      let incoming: { address: string; port: number };
+      try {
+        const response = await fetch(`${destination}/incoming`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            vm: { name: spec.name, memoryMiB: spec.memoryMiB, vcpus: spec.vcpus, maxVcpus: spec.maxVcpus, workload: spec.workload, balloon: spec.balloon },
+            postcopy: wanted.strategy !== 'precopy',
+          }),
+          signal: AbortSignal.timeout(60_000),
+        });
+        if (response.status !== 201) return reply.code(502).send({ error: `the destination agent refused the VM (${response.status}): ${await response.text()}` });
+        incoming = (await response.json()) as { address: string; port: number };
+      } catch (error) {
+        return reply.code(502).send({ error: `the destination agent ${destination} is unreachable: ${(error as Error).message}` });
+      }
+      const result = await migrateFromSource(source.vm, `tcp:${incoming.address}:${incoming.port}`, {
+        strategy: wanted.strategy,
+        maxBandwidthBytesPerSecond: wanted.maxBandwidthMiBps === undefined ? undefined : wanted.maxBandwidthMiBps * 2 ** 20,
+        downtimeLimitMs: wanted.downtimeLimitMs,
+        postcopyAfterSeconds: wanted.switchAfterSeconds,
+        autoConverge: wanted.autoConverge,
+        timeoutMs: (wanted.timeoutSeconds ?? 120) * 1000,
+      }).catch((error: Error) => ({ status: 'failed', errorDescription: error.message }) as const);
+      const figures = { ...result, progress: undefined };
+      if (result.status === 'completed') {
+        await this.stopVm(spec.name);
+        this.store.setState(spec.name, 'migrated');
+        return { name: spec.name, destination, ...figures };
+      }
+      // Failed or cancelled: drop the half-filled destination; a pre-copy source never stopped and runs on.
+      await fetch(`${destination}/vms/${spec.name}`, { method: 'DELETE', headers: { authorization: headers.authorization }, signal: AbortSignal.timeout(30_000) }).catch(() => {});
+      const status = source.vm.running ? await source.vm.qmp.execute('query-status', undefined, { timeoutMs: 5000 }).catch(() => null) : null;
+      return reply.code(502).send({ error: `migration ${result.status}: ${result.errorDescription ?? 'no description'}`, sourceStatus: status?.status ?? 'exited', ...figures });
+    });
     app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(await this.metrics()));
     return app.listen({ port, host });
   }
@@ -315,6 +386,8 @@ export const OPENAPI = {
       Balloon: z.toJSONSchema(BalloonSchema),
       CpuCap: z.toJSONSchema(CapSchema),
       OnlineVcpus: z.toJSONSchema(OnlineSchema),
+      Migrate: z.toJSONSchema(MigrateSchema),
+      Incoming: z.toJSONSchema(IncomingSchema),
       Error: { type: 'object', properties: { error: { type: 'string' }, issues: { type: 'array' } }, required: ['error'] },
     },
   },
@@ -331,6 +404,8 @@ export const OPENAPI = {
     '/vms/{name}/balloon': { post: { summary: 'Set the balloon target', requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Balloon' } } } }, responses: { '200': { description: 'Set' } } } },
     '/vms/{name}/cpu-cap': { post: { summary: 'Cap (or uncap, with null) the VM\'s CPU with the cgroup cpu controller', requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/CpuCap' } } } }, responses: { '200': { description: 'Set' } } } },
     '/vms/{name}/online-vcpus': { post: { summary: 'Online the first count vCPUs in the guest, offline the rest', requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/OnlineVcpus' } } } }, responses: { '200': { description: 'Set' } } } },
+    '/vms/{name}/migrate': { post: { summary: 'Live-migrate the VM to another agent', requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Migrate' } } } }, responses: { '200': { description: 'Completed; the VM runs on the destination' }, '502': { description: 'Failed; the VM still runs here (pre-copy)' } } } },
+    '/incoming': { post: { summary: 'Start a VM waiting for a migration stream (called by the source agent)', requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Incoming' } } } }, responses: { '201': { description: 'Listening: address and port' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Text format 0.0.4' } } } },
     '/openapi.json': { get: { summary: 'This description (no token needed)', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
   },

@@ -74,17 +74,34 @@ const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** Migrates `source` into `destination` (started with `incoming: true`) over localhost TCP. */
 export async function migrateVm(source: QemuVm, destination: QemuVm, options: RealMigrationOptions): Promise<RealMigrationResult> {
+  const port = await prepareIncoming(destination, options.strategy !== 'precopy', '127.0.0.1');
+  return migrateFromSource(source, `tcp:127.0.0.1:${port}`, options);
+}
+
+/**
+ * The destination's half: the capabilities, and listening for the stream on a free port of `address` (a VM started
+ * with `incoming: true`). Returns the port.
+ */
+export async function prepareIncoming(destination: QemuVm, postcopy: boolean, address: string): Promise<number> {
+  await destination.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: postcopy }] });
+  const port = await freeTcpPort();
+  await destination.qmp.execute('migrate-incoming', { uri: `tcp:${address}:${port}` });
+  return port;
+}
+
+/** The source's half: capabilities and limits, `migrate` to `uri`, the post-copy switch, polling to the end. */
+export async function migrateFromSource(source: QemuVm, uri: string, options: RealMigrationOptions): Promise<RealMigrationResult> {
   const postcopy = options.strategy !== 'precopy';
-  const capabilities = [{ capability: 'postcopy-ram', state: postcopy }];
-  await destination.qmp.execute('migrate-set-capabilities', { capabilities });
-  await source.qmp.execute('migrate-set-capabilities', { capabilities: [...capabilities, { capability: 'auto-converge', state: options.autoConverge ?? false }] });
+  await source.qmp.execute('migrate-set-capabilities', {
+    capabilities: [
+      { capability: 'postcopy-ram', state: postcopy },
+      { capability: 'auto-converge', state: options.autoConverge ?? false },
+    ],
+  });
   const parameters: Record<string, unknown> = {};
   if (options.maxBandwidthBytesPerSecond !== undefined) parameters['max-bandwidth'] = Math.round(options.maxBandwidthBytesPerSecond);
   if (options.downtimeLimitMs !== undefined) parameters['downtime-limit'] = Math.round(options.downtimeLimitMs);
   if (Object.keys(parameters).length > 0) await source.qmp.execute('migrate-set-parameters', parameters);
-  const port = await freeTcpPort();
-  const uri = `tcp:127.0.0.1:${port}`;
-  await destination.qmp.execute('migrate-incoming', { uri });
   const started = performance.now();
   await source.qmp.execute('migrate', { uri });
 
