@@ -88,7 +88,6 @@ async function runReal(image: GuestImage, memoryMiB: number, c: ComparisonCase, 
     await source.waitForGuest(90_000);
     // Let the dirtier fill its buffer and settle at its rate.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    let mbps: number | null = null;
     const result = await migrateVm(source, destination, {
       strategy: c.strategy,
       maxBandwidthBytesPerSecond: c.maxBandwidthMiBps * MiB,
@@ -96,8 +95,7 @@ async function runReal(image: GuestImage, memoryMiB: number, c: ComparisonCase, 
       postcopyAfterSeconds: c.switchAfterSeconds,
     });
     const info = await source.qmp.execute('query-migrate');
-    mbps = info.ram?.mbps ?? null;
-    return { ...result, mbps };
+    return { ...result, mbps: info.ram?.mbps ?? null };
   } finally {
     await source.stop();
     await destination?.stop();

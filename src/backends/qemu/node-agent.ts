@@ -235,8 +235,8 @@ export class NodeAgent {
     return `${lines.join('\n')}\n${samples.join('\n')}\n`;
   }
 
+  /** Serves the API on `host`:`port`; migration streams for `/incoming` VMs come in on the same address. */
   private async serve(port: number, host: string): Promise<string> {
-    // The address migration streams come in on (the agent's own).
     const app = Fastify({ logger: false });
     this.server = app;
     const expected = Buffer.from(`Bearer ${this.options.token}`);

@@ -182,12 +182,9 @@ export interface LinkCutResult {
  */
 export async function postcopyWithLinkCut(source: QemuVm, destination: QemuVm, options: LinkCutOptions): Promise<LinkCutResult> {
   const { MigrationLink } = await import('./migration-link.js');
-  const capabilities = [{ capability: 'postcopy-ram', state: true }];
-  await destination.qmp.execute('migrate-set-capabilities', { capabilities });
-  await source.qmp.execute('migrate-set-capabilities', { capabilities });
+  await source.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: true }] });
   await source.qmp.execute('migrate-set-parameters', { 'max-postcopy-bandwidth': Math.round(options.postcopyBandwidthBytesPerSecond) });
-  const destinationPort = await freeTcpPort();
-  await destination.qmp.execute('migrate-incoming', { uri: `tcp:127.0.0.1:${destinationPort}` });
+  const destinationPort = await prepareIncoming(destination, true, '127.0.0.1');
   const link = await MigrationLink.open(destinationPort);
   const statuses: string[] = [];
   const started = performance.now();

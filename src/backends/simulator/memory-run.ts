@@ -146,11 +146,12 @@ export function runMemory(spec: MemoryRunSpec): MemoryRunResult {
     const workload = new FileWorkload(vm.workload, guest, streams.get(`workload/${vm.name}`));
     // Attached after the data set exists: the VMM reads the disk's bitmap when it starts watching.
     const geiger = new GeigerInference(guest.fs, vm.memoryPages, spec.inference);
-    const score = new InferenceScore(spec.score ?? true ? vm.memoryPages : 1, spec.score ?? true ? guest.fs.blockCount : 1);
+    const scored = spec.score ?? true;
+    // Unscored runs keep an empty scorer (its summary is all zeros) rather than per-page and per-block arrays.
+    const score = scored ? new InferenceScore(vm.memoryPages, guest.fs.blockCount) : new InferenceScore(1, 1);
     const ghostCapacity = Math.max(1, Math.round(vm.memoryPages * spec.ghostCapacityFactor));
     const estimator = new WorkingSetEstimator(ghostCapacity, guest.fs.blockCount);
     const windowEstimator = spec.memoryManager ? new WorkingSetEstimator(ghostCapacity, guest.fs.blockCount, 256) : null;
-    const scored = spec.score ?? true;
     if (scored) geiger.addListener(score);
     geiger.addListener(estimator);
     if (windowEstimator) geiger.addListener(windowEstimator);

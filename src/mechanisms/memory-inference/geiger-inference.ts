@@ -141,13 +141,6 @@ export class GeigerInference implements VmmEventSink {
     return this.pageState[(page) * 2]!;
   }
 
-  /** Evictions held for confirmation. */
-  get heldEvictions(): number {
-    let held = 0;
-    for (let i = 0; i < this.heldLength; i++) if (this.heldBlocks[(this.heldHead + i) % this.heldBlocks.length]! >= 0) held++;
-    return held;
-  }
-
   diskRead(timeSeconds: number, block: number, page: number): void {
     if (this.options.journal && this.layout.isJournalBlock(block)) return;
     if (this.hold) this.settleHeld(timeSeconds, timeSeconds - this.confirmAfterSeconds);

@@ -19,6 +19,8 @@ export class GhostList {
   private readonly stampOf: Int32Array;
   /** Block at each stamp (−1: removed). */
   private blockAt: Int32Array;
+  /** The other buffer renumbering writes into (the two swap, so renumbering allocates nothing). */
+  private spareBlockAt: Int32Array;
   /** Fenwick tree over buckets of BUCKET stamps: live entries per bucket. */
   private readonly tree: Int32Array;
   private readonly stampLimit: number;
@@ -36,6 +38,7 @@ export class GhostList {
     this.stampLimit = Math.ceil((2 * capacity + 16) / BUCKET) * BUCKET;
     this.stampOf = new Int32Array(blockCount).fill(-1);
     this.blockAt = new Int32Array(this.stampLimit).fill(-1);
+    this.spareBlockAt = new Int32Array(this.stampLimit);
     this.tree = new Int32Array(this.stampLimit / BUCKET + 1);
   }
 
@@ -93,7 +96,8 @@ export class GhostList {
 
   /** Gives the live entries stamps 0 … n − 1 in their order and rebuilds the tree. */
   private renumber(): void {
-    const fresh = new Int32Array(this.stampLimit).fill(-1);
+    const fresh = this.spareBlockAt;
+    fresh.fill(-1);
     let next = 0;
     for (let stamp = this.oldestStamp; stamp < this.nextStamp; stamp++) {
       const block = this.blockAt[stamp]!;
@@ -102,6 +106,7 @@ export class GhostList {
       this.stampOf[block] = next;
       next++;
     }
+    this.spareBlockAt = this.blockAt;
     this.blockAt = fresh;
     this.nextStamp = next;
     this.oldestStamp = 0;

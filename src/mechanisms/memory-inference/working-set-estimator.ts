@@ -45,7 +45,6 @@ export class WorkingSetEstimator implements InferenceListener {
   readonly binPages: number;
   private readonly hits: Float64Array;
   private diskReads = 0;
-  private inferredEvictions = 0;
 
   /**
    * @param ghostCapacityPages how much larger a memory the estimator can speak for.
@@ -64,7 +63,6 @@ export class WorkingSetEstimator implements InferenceListener {
    * taken out again (`cancelled`).
    */
   inferred(_timeSeconds: number, _page: number, block: number): void {
-    this.inferredEvictions++;
     this.ghost.push(block);
   }
 
@@ -92,12 +90,6 @@ export class WorkingSetEstimator implements InferenceListener {
   startWindow(): void {
     this.hits.fill(0);
     this.diskReads = 0;
-    this.inferredEvictions = 0;
-  }
-
-  /** Disk reads observed in the window. */
-  get observedDiskReads(): number {
-    return this.diskReads;
   }
 
   /** The predicted curve for the current window; `currentPages` is the guest's memory meanwhile. */

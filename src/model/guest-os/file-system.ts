@@ -120,11 +120,6 @@ export class FileSystem implements OnDiskLayout {
     return this.freeDataBlocks;
   }
 
-  /** Files that exist. */
-  get fileCount(): number {
-    return this.inodeCount - this.freeInodeCount;
-  }
-
   isAllocated(block: number): boolean {
     return ((this.allocated[block >>> 5]! >>> (block & 31)) & 1) === 1;
   }
@@ -190,11 +185,6 @@ export class FileSystem implements OnDiskLayout {
   /** The bitmap block covering a block. */
   bitmapBlockOf(block: number): number {
     return this.bitmapStart + Math.floor(block / BLOCKS_PER_BITMAP_BLOCK);
-  }
-
-  /** Whether a block holds metadata (superblock, bitmaps, inode table) — the blocks the journal logs in ordered mode. */
-  isMetadataBlock(block: number): boolean {
-    return block < this.journalStart;
   }
 
   /**

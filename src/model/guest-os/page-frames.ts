@@ -131,10 +131,6 @@ export class PageFrames {
     this.freeStack[this.freeTop++] = frame;
   }
 
-  head(listId: number): number {
-    return this.heads[listId]!;
-  }
-
   tail(listId: number): number {
     return this.tails[listId]!;
   }
